@@ -1,0 +1,88 @@
+// Durable file writes: everything that is acknowledged is fsync'd through these helpers.
+#include "core/fs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+namespace magpie::fs {
+
+static void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
+
+void write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail("write");
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+void fsync_fd(int fd) {
+    if (::fdatasync(fd) != 0) fail("fdatasync");
+}
+
+void fsync_dir(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail("open dir " + dir);
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) {
+        errno = err;
+        fail("fsync dir " + dir);
+    }
+}
+
+void write_file_atomic(const std::string& path, std::string_view data, int mode) {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) fail("open " + tmp);
+    try {
+        write_all(fd, data);
+        fsync_fd(fd);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename " + tmp);
+    fsync_dir(std::filesystem::path(path).parent_path().string());
+}
+
+std::string read_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail("open " + path);
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            errno = err;
+            fail("read " + path);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+void make_dirs(const std::string& path, int mode) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) throw std::system_error(ec, "mkdir " + path);
+    ::chmod(path.c_str(), static_cast<mode_t>(mode));
+}
+
+}  // namespace magpie::fs

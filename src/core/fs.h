@@ -1,0 +1,17 @@
+// File helpers for durable writes: write-all, fsync of files and directories, atomic replace.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace magpie::fs {
+
+// Each throws std::system_error on failure.
+void write_all(int fd, std::string_view data);
+void fsync_fd(int fd);
+void fsync_dir(const std::string& dir);
+// Writes `data` to path.tmp, fsyncs it, renames over `path` and fsyncs the directory.
+void write_file_atomic(const std::string& path, std::string_view data, int mode = 0600);
+std::string read_file(const std::string& path);
+void make_dirs(const std::string& path, int mode = 0700);
+
+}  // namespace magpie::fs

@@ -1,0 +1,17 @@
+// Small string helpers shared by every module: case folding, trimming, splitting.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace magpie {
+
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+std::string_view trim(std::string_view s);
+// Splits on any of `seps`, trims each piece and drops empty ones.
+std::vector<std::string> split_list(std::string_view s, std::string_view seps = ",");
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+}  // namespace magpie

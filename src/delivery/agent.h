@@ -1,0 +1,30 @@
+// The local delivery agent: takes committed queue entries and delivers their local targets
+// into Maildirs (Return-Path and Delivered-To added, tmp -> new rename, fsync), marking
+// each target done. Remote targets stay queued for the outbound queue manager. Runs on its
+// own worker threads; knows nothing of SMTP. On start it recovers every queued entry left
+// by a crash and delivers each target exactly once.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "store/directory.h"
+
+namespace magpie::delivery {
+
+class Agent {
+public:
+    Agent(const Config& cfg, store::SnapshotCache& directory, int workers = 2);
+    ~Agent();
+    void start();                           // recovers queue/active, starts workers
+    void submit(const std::string& queue_id);  // after a Writer::commit
+    void stop();                            // finishes in-flight deliveries, then returns
+    // Waits until no local delivery is pending (tests and benchmarks).
+    void drain();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace magpie::delivery

@@ -1,0 +1,84 @@
+// The queue file: one file per accepted message under data_dir/queue, holding the envelope
+// (sender, recipients with DSN parameters, expanded delivery targets, client data) and the
+// message bytes. Written to queue/tmp, fsync'd, then renamed into queue/active before the
+// SMTP 250. Per-target progress is appended to a ".done" file beside it, fsync'd per line.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/router.h"
+
+namespace magpie::queue {
+
+struct Recipient {
+    std::string address;  // as given in RCPT TO (without <>)
+    std::string notify;   // DSN NOTIFY=, e.g. "SUCCESS,FAILURE" (empty when absent)
+    std::string orcpt;    // DSN ORCPT= as given
+};
+
+struct Envelope {
+    std::string id;            // queue ID, see new_queue_id()
+    int64_t arrival = 0;       // unix seconds
+    std::string sender;        // MAIL FROM address; empty for the null sender <>
+    std::vector<Recipient> recipients;
+    std::vector<store::Target> targets;  // expansion of recipients (router.h)
+    std::string client_ip;
+    std::string client_helo;
+    std::string auth_user;     // empty when not authenticated
+    std::string listener;      // "smtp", "submission", "submissions"
+    std::string protocol;      // "ESMTP", "ESMTPS", "ESMTPSA", ...
+    std::string body;          // "7BIT", "8BITMIME", "BINARYMIME" (empty when not given)
+    bool smtputf8 = false;
+    std::string dsn_ret;       // "FULL" / "HDRS" / empty
+    std::string dsn_envid;
+    std::string message_id;    // Message-ID header value, for the log
+    int64_t size = 0;          // message bytes
+};
+
+// A fresh, unique, sortable queue ID ("7K3ZQ2M1A4BC9D", letters and digits only).
+std::string new_queue_id();
+
+// Streams one message into the queue. Nothing is visible until commit() returns.
+class Writer {
+public:
+    // Creates queue/tmp/ID; the envelope is written at commit (it may change while receiving).
+    Writer(const std::string& queue_dir, std::string id);
+    ~Writer();  // aborts when not committed
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+    const std::string& id() const { return id_; }
+    void append(std::string_view bytes);  // message bytes, CRLF line ends, unstuffed
+    int64_t size() const { return size_; }
+    // Writes envelope + message, fsyncs, renames into queue/active, fsyncs the directory.
+    // Throws std::system_error on I/O failure (disk full): the caller answers 451/452.
+    void commit(const Envelope& env);
+    void abort();
+
+private:
+    std::string queue_dir_, id_;
+    int fd_ = -1;
+    int64_t size_ = 0;
+    bool done_ = false;
+};
+
+// A committed queue entry, read back.
+struct Entry {
+    Envelope env;
+    std::string path;         // queue/active/ID
+    int64_t body_offset = 0;  // where the message bytes start in the file
+    std::vector<bool> target_done;  // from the .done file
+};
+
+std::optional<Entry> read_entry(const std::string& path);
+// Appends "INDEX STATUS TEXT" to ID.done and fsyncs it.
+void mark_target_done(const Entry& e, size_t target_index, std::string_view status);
+// Removes the queue file and its .done file (after every target is done).
+void remove_entry(const Entry& e);
+// IDs of every committed entry in queue/active, oldest first.
+std::vector<std::string> list_active(const std::string& queue_dir);
+
+}  // namespace magpie::queue
