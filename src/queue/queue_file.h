@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/router.h"
@@ -21,22 +22,22 @@ struct Recipient {
 };
 
 struct Envelope {
-    std::string id;            // queue ID, see new_queue_id()
-    int64_t arrival = 0;       // unix seconds
-    std::string sender;        // MAIL FROM address; empty for the null sender <>
+    std::string id;       // queue ID, see new_queue_id()
+    int64_t arrival = 0;  // unix seconds
+    std::string sender;   // MAIL FROM address; empty for the null sender <>
     std::vector<Recipient> recipients;
     std::vector<store::Target> targets;  // expansion of recipients (router.h)
     std::string client_ip;
     std::string client_helo;
-    std::string auth_user;     // empty when not authenticated
-    std::string listener;      // "smtp", "submission", "submissions"
-    std::string protocol;      // "ESMTP", "ESMTPS", "ESMTPSA", ...
-    std::string body;          // "7BIT", "8BITMIME", "BINARYMIME" (empty when not given)
+    std::string auth_user;  // empty when not authenticated
+    std::string listener;   // "smtp", "submission", "submissions"
+    std::string protocol;   // "ESMTP", "ESMTPS", "ESMTPSA", ...
+    std::string body;       // "7BIT", "8BITMIME", "BINARYMIME" (empty when not given)
     bool smtputf8 = false;
-    std::string dsn_ret;       // "FULL" / "HDRS" / empty
+    std::string dsn_ret;  // "FULL" / "HDRS" / empty
     std::string dsn_envid;
-    std::string message_id;    // Message-ID header value, for the log
-    int64_t size = 0;          // message bytes
+    std::string message_id;  // Message-ID header value, for the log
+    int64_t size = 0;        // message bytes
 };
 
 // A fresh, unique, sortable queue ID ("7K3ZQ2M1A4BC9D", letters and digits only).
@@ -44,7 +45,7 @@ std::string new_queue_id();
 
 // Streams one message into the queue. Nothing is visible until commit() returns.
 class Writer {
-public:
+  public:
     // Creates queue/tmp/ID; the envelope is written at commit (it may change while receiving).
     Writer(const std::string& queue_dir, std::string id);
     ~Writer();  // aborts when not committed
@@ -58,27 +59,43 @@ public:
     void commit(const Envelope& env);
     void abort();
 
-private:
+  private:
+    void flush();
+
     std::string queue_dir_, id_;
     int fd_ = -1;
     int64_t size_ = 0;
     bool done_ = false;
+    std::string buf_;  // bounded write buffer (kWriteBuffer), never the whole message
 };
 
 // A committed queue entry, read back.
 struct Entry {
     Envelope env;
-    std::string path;         // queue/active/ID
-    int64_t body_offset = 0;  // where the message bytes start in the file
+    std::string path;               // queue/active/ID
+    int64_t body_offset = 0;        // where the message bytes start in the file
     std::vector<bool> target_done;  // from the .done file
 };
 
+// nullopt for a missing, truncated or corrupt file; never throws on bad content.
 std::optional<Entry> read_entry(const std::string& path);
 // Appends "INDEX STATUS TEXT" to ID.done and fsyncs it.
 void mark_target_done(const Entry& e, size_t target_index, std::string_view status);
-// Removes the queue file and its .done file (after every target is done).
+// The same for several targets with one write and one fsync.
+void mark_targets_done(const Entry& e,
+                       const std::vector<std::pair<size_t, std::string>>& index_status);
+// Removes the queue file and its .done file (after every target is done). Does not fsync
+// the directory: callers batch that with sync_active().
 void remove_entry(const Entry& e);
 // IDs of every committed entry in queue/active, oldest first.
 std::vector<std::string> list_active(const std::string& queue_dir);
+
+// queue_dir/active, and the path of one entry in it.
+std::string active_dir(const std::string& queue_dir);
+std::string active_path(const std::string& queue_dir, const std::string& id);
+// fsyncs queue/active, making earlier remove_entry() calls durable.
+void sync_active(const std::string& queue_dir);
+// Deletes queue/tmp files older than max_age_seconds (left by a crash mid-DATA).
+void cleanup_tmp(const std::string& queue_dir, int64_t max_age_seconds);
 
 }  // namespace magpie::queue
