@@ -1,0 +1,13 @@
+// Strict base64 (RFC 4648 §4) for SASL exchanges; MIME's tolerant decoder lives in src/mime.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace magpie {
+
+std::string base64_encode(std::string_view in);
+// nullopt on any character outside the alphabet or bad padding.
+std::optional<std::string> base64_decode(std::string_view in);
+
+}  // namespace magpie
