@@ -4,6 +4,8 @@
 // own worker threads; knows nothing of SMTP. On start it recovers every queued entry left
 // by a crash and delivers each target exactly once.
 #pragma once
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,17 +14,25 @@
 
 namespace magpie::delivery {
 
+// Where the agent reads users and public mailboxes; called once per batch of deliveries.
+using SnapshotProvider = std::function<std::shared_ptr<const store::Snapshot>()>;
+
 class Agent {
-public:
+  public:
     Agent(const Config& cfg, store::SnapshotCache& directory, int workers = 2);
+    Agent(const Config& cfg, SnapshotProvider directory, int workers = 2);
     ~Agent();
-    void start();                           // recovers queue/active, starts workers
+    // Backoff for temporary failures: `first`, doubling per attempt, at most `max`
+    // (defaults 1 min and 1 h). Call before start().
+    void set_retry_delays(std::chrono::milliseconds first, std::chrono::milliseconds max);
+    void start();                              // recovers queue/active, starts workers
     void submit(const std::string& queue_id);  // after a Writer::commit
-    void stop();                            // finishes in-flight deliveries, then returns
-    // Waits until no local delivery is pending (tests and benchmarks).
+    void stop();                               // finishes in-flight deliveries, then returns
+    // Waits until no local delivery is pending (tests and benchmarks). Entries waiting
+    // for a retry after a temporary failure do not count; returns at once before start().
     void drain();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,37 @@
+// One worker's pass over a batch of queue entries: local targets delivered into Maildirs,
+// each new/ directory fsync'd once for the whole batch, then progress recorded (or the
+// entry removed) only after the deliveries it records are durable.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "delivery/maildir.h"
+#include "store/directory.h"
+
+namespace magpie::delivery {
+
+struct BatchJob {
+    std::string id;
+    bool check_existing = false;  // recovery or retry: look for copies delivered earlier
+};
+
+enum class BatchOutcome {
+    Finished,       // every target done, entry removed (or the entry was gone/unreadable)
+    Deferred,       // a local target failed temporarily: retry later
+    RemotePending,  // local work done, remote targets wait for the outbound queue
+};
+
+struct BatchContext {
+    const Config& cfg;
+    const store::Snapshot* snapshot;  // null: directory unavailable, local targets defer
+    MaildirWriter& writer;
+    // True the first time an entry's remote targets are seen, so they are logged once.
+    std::function<bool(const std::string& id)> first_remote_sighting;
+};
+
+// Results are in the order of `jobs`. Never throws.
+std::vector<BatchOutcome> deliver_batch(const BatchContext& ctx, const std::vector<BatchJob>& jobs);
+
+}  // namespace magpie::delivery
