@@ -31,28 +31,30 @@ std::optional<std::string> normalize_setting(const SettingDef& def, const std::s
 
 struct Settings {
     int64_t max_message_size = 20 * 1024 * 1024;  // bytes; SIZE advertised, 552 5.3.4 above it
-    std::string always_bcc;                        // every accepted message also goes here
-    CidrList relay_from;                           // may relay without AUTH (and bypass filters)
-    CidrList trusted_networks;                     // counts as "inside": relay + internal addresses
-    bool smtp_auth_on_port25 = false;              // offer AUTH on port 25
-    bool enforce_sender_login_match = false;       // MAIL FROM must be an address of the login
-    bool allow_plaintext_auth = false;             // AUTH/LOGIN before TLS
-    std::string recipient_delimiter = "+";         // user+ext@domain delivers to user@domain
+    std::string always_bcc;                       // every accepted message also goes here
+    CidrList relay_from;                          // may relay without AUTH (and bypass filters)
+    // Counts as "inside": may relay and reach internal addresses.
+    CidrList trusted_networks = *CidrList::parse("127.0.0.0/8,::1");
+    bool smtp_auth_on_port25 = false;         // offer AUTH on port 25
+    bool enforce_sender_login_match = false;  // MAIL FROM must be an address of the login
+    bool allow_plaintext_auth = false;        // AUTH/LOGIN before TLS
+    std::string recipient_delimiter = "+";    // user+ext@domain delivers to user@domain
     // Limits (Postfix-style named parameters).
-    int64_t smtp_line_length_limit = 2048;          // command line, 500 5.5.2 above it
-    int64_t smtp_data_line_limit = 65536;           // one message line in DATA
-    int64_t smtp_header_size_limit = 1024 * 1024;   // header section, 552 5.3.4 above it
-    int64_t smtp_recipient_limit = 1000;            // per message, 452 4.5.3 above it
-    int64_t smtp_max_connections_per_ip = 50;       // 421 4.7.0 above it
-    int64_t smtp_max_connections = 2000;            // whole server, 421 4.3.2 above it
-    int64_t smtp_max_auth_failures = 3;             // then 421 4.7.0 and disconnect
-    int64_t smtp_auth_failure_delay_ms = 1000;      // before each failed-AUTH reply
-    int64_t smtp_idle_timeout = 300;                // seconds without a command: 421 4.4.2
-    int64_t smtp_hard_error_limit = 20;             // bad commands before 421 4.7.0
-    int64_t smtp_max_commands = 10000;              // commands per session
-    int64_t smtp_max_messages = 1000;               // messages per session
-    std::string helo_name;                          // empty means the hostname
+    int64_t smtp_line_length_limit = 2048;         // command line, 500 5.5.2 above it
+    int64_t smtp_data_line_limit = 65536;          // one message line in DATA
+    int64_t smtp_header_size_limit = 1024 * 1024;  // header section, 552 5.3.4 above it
+    int64_t smtp_recipient_limit = 1000;           // per message, 452 4.5.3 above it
+    int64_t smtp_max_connections_per_ip = 50;      // 421 4.7.0 above it
+    int64_t smtp_max_connections = 2000;           // whole server, 421 4.3.2 above it
+    int64_t smtp_max_auth_failures = 3;            // then 421 4.7.0 and disconnect
+    int64_t smtp_auth_failure_delay_ms = 1000;     // before each failed-AUTH reply
+    int64_t smtp_idle_timeout = 300;               // seconds without a command: 421 4.4.2
+    int64_t smtp_hard_error_limit = 20;            // bad commands before 421 4.7.0
+    int64_t smtp_max_commands = 10000;             // commands per session
+    int64_t smtp_max_messages = 1000;              // messages per session
+    std::string helo_name;                         // empty means the hostname
 
+    // Unknown keys and invalid values are ignored (the default stays).
     static Settings from_map(const std::map<std::string, std::string>& values);
 };
 

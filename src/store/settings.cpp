@@ -1,0 +1,217 @@
+// The run-time settings registry: one entry per Settings field, with its type, default,
+// help text and how a canonical value is applied to the typed snapshot.
+#include "store/settings.h"
+
+#include <charconv>
+#include <functional>
+#include <limits>
+
+#include "core/strings.h"
+#include "store/address.h"
+
+namespace magpie::store {
+namespace {
+
+struct Field {
+    SettingDef def;
+    std::function<void(Settings&, const std::string&)> apply;  // value is canonical
+};
+
+int64_t to_int(const std::string& v) {
+    int64_t n = 0;
+    std::from_chars(v.data(), v.data() + v.size(), n);
+    return n;
+}
+
+Field int_field(std::string key, SettingType type, int64_t Settings::*m, std::string def,
+                std::string help) {
+    return {{std::move(key), type, std::move(def), std::move(help)},
+            [m](Settings& s, const std::string& v) { s.*m = to_int(v); }};
+}
+
+Field bool_field(std::string key, bool Settings::*m, std::string def, std::string help) {
+    return {{std::move(key), SettingType::Bool, std::move(def), std::move(help)},
+            [m](Settings& s, const std::string& v) { s.*m = v == "true"; }};
+}
+
+Field string_field(std::string key, SettingType type, std::string Settings::*m, std::string def,
+                   std::string help) {
+    return {{std::move(key), type, std::move(def), std::move(help)},
+            [m](Settings& s, const std::string& v) { s.*m = v; }};
+}
+
+Field networks_field(std::string key, CidrList Settings::*m, std::string def, std::string help) {
+    return {
+        {std::move(key), SettingType::Networks, std::move(def), std::move(help)},
+        [m](Settings& s, const std::string& v) { s.*m = CidrList::parse(v).value_or(CidrList{}); }};
+}
+
+const std::vector<Field>& fields() {
+    using T = SettingType;
+    using S = Settings;
+    static const std::vector<Field> table = {
+        int_field("max_message_size", T::Size, &S::max_message_size, "20971520",
+                  "Largest accepted message in bytes; advertised with SIZE, 552 5.3.4 above it."),
+        string_field("always_bcc", T::Address, &S::always_bcc, "",
+                     "Address that receives a copy of every accepted message; empty means off."),
+        networks_field("relay_from", &S::relay_from, "",
+                       "Networks that may relay without AUTH (and bypass filters)."),
+        networks_field("trusted_networks", &S::trusted_networks, "127.0.0.0/8,::1",
+                       "Networks that count as inside: may relay and reach internal addresses."),
+        bool_field("smtp_auth_on_port25", &S::smtp_auth_on_port25, "false",
+                   "Offer AUTH on port 25 as well as on submission ports."),
+        bool_field("enforce_sender_login_match", &S::enforce_sender_login_match, "false",
+                   "Authenticated senders may only use MAIL FROM addresses that reach them."),
+        bool_field("allow_plaintext_auth", &S::allow_plaintext_auth, "false",
+                   "Allow AUTH PLAIN/LOGIN on connections without TLS."),
+        string_field("recipient_delimiter", T::String, &S::recipient_delimiter, "+",
+                     "Characters that separate a local part from its extension "
+                     "(user+tag@domain reaches user@domain); empty means off."),
+        int_field("smtp_line_length_limit", T::Int, &S::smtp_line_length_limit, "2048",
+                  "Longest SMTP command line in bytes; 500 5.5.2 above it."),
+        int_field("smtp_data_line_limit", T::Int, &S::smtp_data_line_limit, "65536",
+                  "Longest message line in DATA, in bytes."),
+        int_field("smtp_header_size_limit", T::Size, &S::smtp_header_size_limit, "1048576",
+                  "Largest header section in bytes; 552 5.3.4 above it."),
+        int_field("smtp_recipient_limit", T::Int, &S::smtp_recipient_limit, "1000",
+                  "Recipients per message; 452 4.5.3 above it."),
+        int_field("smtp_max_connections_per_ip", T::Int, &S::smtp_max_connections_per_ip, "50",
+                  "Concurrent SMTP connections from one IP address; 421 4.7.0 above it."),
+        int_field("smtp_max_connections", T::Int, &S::smtp_max_connections, "2000",
+                  "Concurrent SMTP connections in total; 421 4.3.2 above it."),
+        int_field("smtp_max_auth_failures", T::Int, &S::smtp_max_auth_failures, "3",
+                  "Failed AUTH attempts per session before 421 4.7.0 and disconnect."),
+        int_field("smtp_auth_failure_delay_ms", T::Int, &S::smtp_auth_failure_delay_ms, "1000",
+                  "Delay before each failed-AUTH reply, in milliseconds."),
+        int_field("smtp_idle_timeout", T::Int, &S::smtp_idle_timeout, "300",
+                  "Seconds without a command before 421 4.4.2 and disconnect."),
+        int_field("smtp_hard_error_limit", T::Int, &S::smtp_hard_error_limit, "20",
+                  "Bad commands per session before 421 4.7.0 and disconnect."),
+        int_field("smtp_max_commands", T::Int, &S::smtp_max_commands, "10000",
+                  "Commands per SMTP session."),
+        int_field("smtp_max_messages", T::Int, &S::smtp_max_messages, "1000",
+                  "Messages per SMTP session."),
+        string_field("helo_name", T::String, &S::helo_name, "",
+                     "Name used in the SMTP banner and EHLO; empty means the hostname."),
+    };
+    return table;
+}
+
+std::optional<int64_t> parse_int(std::string_view v) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < 0) return std::nullopt;
+    return n;
+}
+
+std::optional<std::string> normalize_size(std::string_view v) {
+    int64_t mult = 1;
+    if (!v.empty() && (v.back() == 'b' || v.back() == 'B')) v.remove_suffix(1);
+    if (!v.empty()) {
+        switch (v.back()) {
+            case 'k':
+            case 'K':
+                mult = int64_t{1} << 10;
+                break;
+            case 'm':
+            case 'M':
+                mult = int64_t{1} << 20;
+                break;
+            case 'g':
+            case 'G':
+                mult = int64_t{1} << 30;
+                break;
+            default:
+                break;
+        }
+        if (mult != 1) v.remove_suffix(1);
+    }
+    auto n = parse_int(v);
+    if (!n || *n > std::numeric_limits<int64_t>::max() / mult) return std::nullopt;
+    return std::to_string(*n * mult);
+}
+
+std::optional<std::string> normalize_bool(const std::string& v) {
+    auto l = to_lower(v);
+    if (l == "true" || l == "yes" || l == "on" || l == "1") return "true";
+    if (l == "false" || l == "no" || l == "off" || l == "0") return "false";
+    return std::nullopt;
+}
+
+std::string cidr_str(const Cidr& c) {
+    int bits = c.net.v4 ? c.prefix - 96 : c.prefix;
+    int full = c.net.v4 ? 32 : 128;
+    auto s = c.net.str();
+    return bits == full ? s : s + "/" + std::to_string(bits);
+}
+
+}  // namespace
+
+const std::vector<SettingDef>& setting_defs() {
+    static const std::vector<SettingDef> defs = [] {
+        std::vector<SettingDef> out;
+        for (auto& f : fields()) out.push_back(f.def);
+        return out;
+    }();
+    return defs;
+}
+
+const SettingDef* find_setting(const std::string& key) {
+    for (auto& d : setting_defs())
+        if (d.key == key) return &d;
+    return nullptr;
+}
+
+std::optional<std::string> normalize_setting(const SettingDef& def, const std::string& value,
+                                             std::string* error) {
+    auto set_error = [&](const std::string& msg) {
+        if (error) *error = def.key + ": " + msg;
+        return std::nullopt;
+    };
+    std::string v(trim(value));
+    for (char c : v)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return set_error("control characters are not allowed");
+    switch (def.type) {
+        case SettingType::Int:
+            if (auto n = parse_int(v)) return std::to_string(*n);
+            return set_error("'" + v + "' is not a non-negative integer");
+        case SettingType::Size:
+            if (auto n = normalize_size(v)) return n;
+            return set_error("'" + v + "' is not a size (bytes, or a number with K, M or G)");
+        case SettingType::Bool:
+            if (auto b = normalize_bool(v)) return b;
+            return set_error("'" + v + "' is not a boolean (true/false, yes/no, on/off, 1/0)");
+        case SettingType::Networks: {
+            std::string bad;
+            auto list = CidrList::parse(v, &bad);
+            if (!list) return set_error("'" + bad + "' is not an IP address or network");
+            std::vector<std::string> parts;
+            for (auto& c : list->nets) parts.push_back(cidr_str(c));
+            return join(parts, ",");
+        }
+        case SettingType::Address:
+            if (v.empty()) return v;
+            if (valid_email(v)) return normalize_remote(v);
+            return set_error("'" + v + "' is not an address of the form local@domain");
+        case SettingType::String:
+            if (def.key == "recipient_delimiter" &&
+                v.find_first_of("@ \t\"\\") != std::string::npos)
+                return set_error("must not contain '@', spaces, quotes or backslashes");
+            return v;
+    }
+    return set_error("unknown type");
+}
+
+Settings Settings::from_map(const std::map<std::string, std::string>& values) {
+    Settings s;
+    for (auto& f : fields()) {
+        auto it = values.find(f.def.key);
+        std::optional<std::string> v;
+        if (it != values.end()) v = normalize_setting(f.def, it->second, nullptr);
+        f.apply(s, v ? *v : f.def.default_value);
+    }
+    return s;
+}
+
+}  // namespace magpie::store
