@@ -14,17 +14,17 @@
 namespace magpie::store {
 
 struct Domain {
-    std::string name;              // lower case, e.g. "example.org"
-    bool user_addresses = true;    // user@domain reaches user
-    bool group_addresses = false;  // group@domain reaches the group's members
+    std::string name;                    // lower case, e.g. "example.org"
+    bool user_addresses = true;          // user@domain reaches user
+    bool group_addresses = false;        // group@domain reaches the group's members
     std::vector<std::string> catch_all;  // destinations for unknown recipients; empty means off
-    std::string hidden_copy;       // address that gets a copy of all inbound mail of the domain
+    std::string hidden_copy;  // address that gets a copy of all inbound mail of the domain
 };
 
 struct User {
-    std::string name;  // lower case login name, also the mailbox name
-    std::string password_hash;  // crypt(3) string ("$y$...")
-    bool disabled = false;      // no mail access: no auth, no delivery (550 5.2.1)
+    std::string name;                   // lower case login name, also the mailbox name
+    std::string password_hash;          // crypt(3) string ("$y$...")
+    bool disabled = false;              // no mail access: no auth, no delivery (550 5.2.1)
     std::vector<std::string> forwards;  // external or local addresses
     bool keep_copy = true;              // with forwards: also deliver to the own mailbox
 };
@@ -41,7 +41,7 @@ struct PublicMailbox {
 struct Address {
     std::string address;  // "local@domain" (domain-specific) or "local" (wildcard, every domain)
     std::vector<std::string> destinations;  // user, group, "public:NAME", or an email address
-    bool internal = false;  // only from authenticated users or trusted networks
+    bool internal = false;                  // only from authenticated users or trusted networks
 };
 
 struct Snapshot {
@@ -54,18 +54,24 @@ struct Snapshot {
     uint64_t generation = 0;
 };
 
+class Db;
+// Reads the whole directory and the settings in one read transaction.
+std::shared_ptr<Snapshot> load_snapshot(Db& db);
+
 // Loads Snapshots from the DB and reloads when another process (the CLI) or the service
 // layer changed it. Thread-safe; get() is cheap.
 class SnapshotCache {
-public:
+  public:
+    // Opens (creating and migrating when needed) the DB and loads the first Snapshot.
     explicit SnapshotCache(std::string db_path);
     ~SnapshotCache();
     std::shared_ptr<const Snapshot> get() const;
-    // Reloads if the DB changed since the last load; returns true when it did.
+    // Reloads if the DB changed since the last load; returns true when it did. Cheap when
+    // nothing changed (one PRAGMA data_version), so servers may poll it every second.
     bool refresh();
     void force_reload();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -26,8 +26,8 @@ bool is_local_domain(const Snapshot& s, std::string_view domain);
 struct Target {
     enum class Kind { Mailbox, Public, Remote };
     Kind kind;
-    std::string name;   // user name, public mailbox name, or remote email address
-    int rcpt = -1;      // index of the envelope recipient it came from; -1 for hidden copies/BCC
+    std::string name;  // user name, public mailbox name, or remote email address
+    int rcpt = -1;     // index of the envelope recipient it came from; -1 for hidden copies/BCC
     bool operator==(const Target& o) const { return kind == o.kind && name == o.name; }
 };
 

@@ -1,0 +1,15 @@
+// Where mailboxes live under the data folder; the delivery agent creates them lazily.
+#pragma once
+#include <string>
+
+namespace magpie::store {
+
+inline std::string mailbox_path(const std::string& data_dir, const std::string& user) {
+    return data_dir + "/mail/" + user;
+}
+
+inline std::string public_mailbox_path(const std::string& data_dir, const std::string& name) {
+    return data_dir + "/public/" + name;
+}
+
+}  // namespace magpie::store
