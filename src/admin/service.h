@@ -1,0 +1,112 @@
+// The admin service layer: the only writer of the settings DB. The CLI calls it now, the
+// HTTP API and web UI later. Every operation validates its input, runs in one transaction,
+// bumps the directory generation (so running servers reload within a second) and returns a
+// structured Result; nothing here prints. Thread-safe (one mutex around the connection).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "admin/result.h"
+#include "store/directory.h"
+#include "store/settings.h"
+
+namespace magpie::store {
+class Db;
+}
+
+namespace magpie::admin {
+
+// Fields left empty keep their current value (or the default when adding).
+struct DomainOptions {
+    std::optional<bool> user_addresses;
+    std::optional<bool> group_addresses;
+    std::optional<std::vector<std::string>> catch_all;  // destinations; empty list turns it off
+    std::optional<std::string> hidden_copy;             // address; empty turns it off
+};
+
+struct UserOptions {
+    std::optional<bool> disabled;
+    std::optional<std::vector<std::string>> forwards;  // email addresses; empty list clears
+    std::optional<bool> keep_copy;
+};
+
+// A user as shown to admins: the password hash never leaves the service.
+struct UserInfo {
+    std::string name;
+    bool disabled = false;
+    bool has_password = false;
+    std::vector<std::string> forwards;
+    bool keep_copy = true;
+};
+
+struct SettingInfo {
+    std::string key;
+    std::string value;  // canonical
+    bool is_default = true;
+    store::SettingType type = store::SettingType::String;
+    std::string default_value;
+    std::string help;
+};
+
+class Service {
+  public:
+    // Opens (creating and migrating when needed) the settings DB. Throws store::DbError.
+    explicit Service(const std::string& db_path);
+    ~Service();
+
+    Result<std::vector<store::Domain>> list_domains();
+    Result<store::Domain> get_domain(std::string_view name);
+    Status add_domain(std::string_view name, const DomainOptions& opts = {});
+    Status set_domain(std::string_view name, const DomainOptions& opts);
+    // Also removes the domain-specific addresses of the domain.
+    Status remove_domain(std::string_view name);
+
+    Result<std::vector<UserInfo>> list_users();
+    Result<UserInfo> get_user(std::string_view name);
+    // Without a password the user exists but cannot log in. Creates no maildir.
+    Status add_user(std::string_view name, std::optional<std::string_view> password = {},
+                    const UserOptions& opts = {});
+    // nullopt removes the password (no login).
+    Status set_password(std::string_view name, std::optional<std::string_view> password);
+    Status set_user(std::string_view name, const UserOptions& opts);
+    // Also drops the user from groups, address destinations and catch-all lists.
+    Status remove_user(std::string_view name);
+
+    Result<std::vector<store::Group>> list_groups();
+    Result<store::Group> get_group(std::string_view name);
+    Status add_group(std::string_view name, const std::vector<std::string>& members = {});
+    Status set_group_members(std::string_view name, const std::vector<std::string>& members);
+    Status remove_group(std::string_view name);
+
+    Result<std::vector<store::PublicMailbox>> list_public();
+    Status add_public(std::string_view name);
+    Status remove_public(std::string_view name);
+
+    // `address` is "local@domain" (the domain must exist) or a bare "local" (every domain).
+    Result<std::vector<store::Address>> list_addresses();
+    Result<store::Address> get_address(std::string_view address);
+    Status add_address(std::string_view address, const std::vector<std::string>& destinations,
+                       bool internal = false);
+    Status set_address(std::string_view address,
+                       const std::optional<std::vector<std::string>>& destinations,
+                       std::optional<bool> internal);
+    Status remove_address(std::string_view address);
+
+    Result<std::vector<SettingInfo>> list_settings();
+    Result<SettingInfo> get_setting(std::string_view key);
+    Status set_setting(std::string_view key, std::string_view value);
+    Status reset_setting(std::string_view key);  // back to the default
+
+    uint64_t generation();
+
+    struct Impl;  // service_impl.h, for the service's own source files
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace magpie::admin
