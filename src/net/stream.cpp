@@ -1,0 +1,90 @@
+// Plain/TLS client stream with an idle watchdog.
+#include "net/stream.h"
+
+#include <fmt/format.h>
+
+namespace magpie::net {
+
+Stream::Stream(tcp::socket sock, ssl::context& tls)
+    : stream_(std::move(sock), tls), watch_(std::make_shared<Watch>(stream_.get_executor())) {
+    watch_->sock = &stream_.next_layer();
+    touch();
+}
+
+Stream::~Stream() { stop_watchdog(); }
+
+// After a timeout the deadline only moves by the watchdog's short grace period.
+void Stream::touch() {
+    if (!watch_->timed_out) watch_->deadline = std::chrono::steady_clock::now() + timeout_;
+}
+
+awaitable<bool> Stream::handshake() {
+    touch();
+    boost::system::error_code ec;
+    co_await stream_.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    tls_ = true;
+    co_return true;
+}
+
+std::string Stream::tls_info() {
+    SSL* ssl = stream_.native_handle();
+    int alg = 0;
+    int bits = SSL_get_cipher_bits(ssl, &alg);
+    return fmt::format("using {} with cipher {} ({}/{} bits)", SSL_get_version(ssl), SSL_get_cipher_name(ssl), bits,
+                       alg);
+}
+
+awaitable<size_t> Stream::read_some(char* buf, size_t n) {
+    touch();
+    size_t got = tls_ ? co_await stream_.async_read_some(asio::buffer(buf, n), asio::use_awaitable)
+                      : co_await stream_.next_layer().async_read_some(asio::buffer(buf, n), asio::use_awaitable);
+    touch();
+    co_return got;
+}
+
+awaitable<void> Stream::write(std::string_view data) {
+    if (data.empty()) co_return;
+    touch();
+    if (tls_)
+        co_await asio::async_write(stream_, asio::buffer(data), asio::use_awaitable);
+    else
+        co_await asio::async_write(stream_.next_layer(), asio::buffer(data), asio::use_awaitable);
+}
+
+void Stream::close() {
+    boost::system::error_code ec;
+    stream_.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.next_layer().close(ec);
+}
+
+void Stream::set_timeout(std::chrono::seconds t) {
+    timeout_ = t;
+    touch();
+}
+
+void Stream::start_watchdog() { asio::co_spawn(stream_.get_executor(), watchdog(watch_), asio::detached); }
+
+void Stream::stop_watchdog() {
+    if (watch_->stopped) return;
+    watch_->stopped = true;
+    watch_->sock = nullptr;
+    watch_->timer.cancel();
+}
+
+awaitable<void> Stream::watchdog(std::shared_ptr<Watch> w) {
+    while (!w->stopped) {
+        w->timer.expires_at(w->deadline);
+        boost::system::error_code ec;
+        co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (w->stopped) co_return;
+        if (std::chrono::steady_clock::now() >= w->deadline) {
+            w->timed_out = true;
+            w->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            boost::system::error_code ignored;
+            if (w->sock) w->sock->cancel(ignored);
+        }
+    }
+}
+
+}  // namespace magpie::net

@@ -1,0 +1,52 @@
+// A client connection that starts in plaintext or TLS and can switch to TLS (STARTTLS),
+// with an idle deadline enforced by a watchdog timer on the connection's strand.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "net/asio.h"
+
+namespace magpie::net {
+
+class Stream {
+public:
+    Stream(tcp::socket sock, ssl::context& tls);
+    bool tls() const { return tls_; }
+    // Runs the server-side handshake; returns false (and logs nothing) on failure.
+    awaitable<bool> handshake();
+    // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
+    std::string tls_info();
+    awaitable<size_t> read_some(char* buf, size_t n);  // throws on error/EOF
+    awaitable<void> write(std::string_view data);
+    void close();
+    tcp::socket& socket() { return stream_.next_layer(); }
+
+    // Idle timeout: the watchdog closes the socket when the deadline passes.
+    void set_timeout(std::chrono::seconds t);
+    bool timed_out() const { return watch_->timed_out; }
+    ~Stream();
+    void start_watchdog();
+    void stop_watchdog();
+
+private:
+    // Shared with the watchdog coroutine, which may outlive the Stream by one wake-up.
+    struct Watch {
+        explicit Watch(const asio::any_io_executor& ex) : timer(ex) {}
+        asio::steady_timer timer;
+        std::chrono::steady_clock::time_point deadline;
+        tcp::socket* sock = nullptr;
+        bool stopped = false;
+        bool timed_out = false;
+    };
+    static awaitable<void> watchdog(std::shared_ptr<Watch> w);
+    void touch();
+
+    ssl::stream<tcp::socket> stream_;
+    std::shared_ptr<Watch> watch_;
+    std::chrono::seconds timeout_{300};
+    bool tls_ = false;
+};
+
+}  // namespace magpie::net

@@ -1,0 +1,156 @@
+// `magpie serve`: opens the data folder, starts the delivery agent and every configured
+// listener on one io_context with a small thread pool, reloads the directory when it
+// changes, and stops cleanly on SIGTERM/SIGINT.
+#include "server/serve.h"
+
+#include <csignal>
+#include <thread>
+
+#include "core/fs.h"
+#include "core/log.h"
+#include "delivery/agent.h"
+#include "net/asio.h"
+#include "net/certificate.h"
+#include "net/conn_limits.h"
+#include "net/registry.h"
+#include "smtp/server.h"
+#include "store/directory.h"
+
+namespace magpie::server {
+
+namespace asio = net::asio;
+using net::awaitable;
+using net::tcp;
+
+namespace {
+
+awaitable<void> accept_loop(tcp::acceptor& acc, smtp::Listener listener, smtp::ServerContext& ctx) {
+    for (;;) {
+        boost::system::error_code ec;
+        tcp::socket sock = co_await acc.async_accept(asio::make_strand(acc.get_executor()),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
+            log::info("master", "warning: accept failed: {}", ec.message());
+            continue;
+        }
+        auto ex = sock.get_executor();
+        asio::co_spawn(ex, smtp::run_session(std::move(sock), listener, ctx), asio::detached);
+    }
+}
+
+awaitable<void> reload_loop(store::SnapshotCache& dir, std::atomic<bool>& stopping) {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    while (!stopping) {
+        t.expires_after(std::chrono::seconds(1));
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        try {
+            if (dir.refresh()) log::info("master", "configuration reloaded");
+        } catch (const std::exception& e) {
+            log::info("master", "warning: reload failed: {}", e.what());
+        }
+    }
+}
+
+std::unique_ptr<tcp::acceptor> open_acceptor(asio::io_context& io, const std::string& addr) {
+    auto hp = parse_host_port(addr);
+    if (!hp) throw std::runtime_error("bad listen address " + addr);
+    auto ip = asio::ip::make_address(hp->host);
+    tcp::endpoint ep(ip, hp->port);
+    auto acc = std::make_unique<tcp::acceptor>(io);
+    acc->open(ep.protocol());
+    acc->set_option(asio::socket_base::reuse_address(true));
+    if (ip.is_v6()) acc->set_option(asio::ip::v6_only(true));
+    acc->bind(ep);
+    acc->listen(asio::socket_base::max_listen_connections);
+    return acc;
+}
+
+// Stops accepting, interrupts idle sessions and lets busy ones finish their step (a commit
+// in progress completes and is answered), then stops the io_context.
+awaitable<void> shutdown_on_signal(asio::signal_set& signals, asio::io_context& io,
+                                   std::vector<std::unique_ptr<tcp::acceptor>>& acceptors,
+                                   net::SessionRegistry& sessions, std::atomic<bool>& stopping) {
+    boost::system::error_code ec;
+    int sig = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    log::info("master", "signal {} received, stopping", sig);
+    stopping = true;
+    for (auto& a : acceptors) {
+        boost::system::error_code ignored;
+        a->close(ignored);
+    }
+    sessions.interrupt_all();
+    asio::steady_timer t(io);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (sessions.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+        t.expires_after(std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    io.stop();
+}
+
+}  // namespace
+
+int serve(const Config& cfg) {
+    fs::make_dirs(cfg.data_dir);
+    fs::make_dirs(cfg.log_dir());
+    fs::make_dirs(cfg.queue_dir());
+    log::open_file(cfg.log_dir() + "/maillog");
+    log::info("master", "starting Magpie on {} (data {})", cfg.hostname, cfg.data_dir);
+
+    store::SnapshotCache directory(cfg.db_path());
+    auto certs = net::ensure_certificate(cfg);
+    asio::ssl::context tls(asio::ssl::context::tls_server);
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                    asio::ssl::context::single_dh_use);
+    tls.use_certificate_chain_file(certs.cert);
+    tls.use_private_key_file(certs.key, asio::ssl::context::pem);
+
+    int threads = cfg.threads > 0 ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
+    asio::io_context io(threads);
+    asio::thread_pool blocking(static_cast<size_t>(std::max(4, threads * 2)));
+    delivery::Agent agent(cfg, directory, std::max(2, threads));
+    agent.start();
+
+    std::atomic<bool> stopping{false};
+    net::ConnCounter conns;
+    net::SessionRegistry sessions;
+    smtp::ServerContext ctx{cfg, directory, agent, conns, sessions, tls, blocking, stopping};
+
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    const std::pair<const char*, smtp::Listener> smtp_listeners[] = {{"smtp", smtp::Listener::Smtp},
+                                                                     {"submission", smtp::Listener::Submission},
+                                                                     {"submissions", smtp::Listener::Submissions}};
+    for (auto& [name, kind] : smtp_listeners) {
+        auto it = cfg.listen.find(name);
+        if (it == cfg.listen.end()) continue;
+        for (auto& addr : it->second) {
+            acceptors.push_back(open_acceptor(io, addr));
+            asio::co_spawn(io, accept_loop(*acceptors.back(), kind, ctx), asio::detached);
+            log::info("master", "{} listening on {}", name, addr);
+        }
+    }
+    for (auto& [name, addrs] : cfg.listen) {
+        if (name == "smtp" || name == "submission" || name == "submissions") continue;
+        log::info("master", "warning: listener {} is not available in this version, not started", name);
+    }
+    asio::co_spawn(io, reload_loop(directory, stopping), asio::detached);
+
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    asio::co_spawn(io, shutdown_on_signal(signals, io, acceptors, sessions, stopping), asio::detached);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : pool) t.join();
+    blocking.join();
+    agent.stop();
+    log::info("master", "stopped");
+    return 0;
+}
+
+}  // namespace magpie::server

@@ -1,0 +1,361 @@
+// SMTP connection handling: reads lines and message bodies, runs the Session's steps,
+// writes replies (flushed before every read, which is what PIPELINING needs), enforces
+// connection limits and the idle timeout, and commits messages to the queue.
+#include "smtp/server.h"
+
+#include <ctime>
+
+#include "auth/authenticator.h"
+#include "core/log.h"
+#include "net/blocking.h"
+#include "net/stream.h"
+#include "queue/queue_file.h"
+#include "smtp/proto/data_reader.h"
+
+namespace magpie::smtp {
+
+namespace asio = net::asio;
+using net::awaitable;
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(net::tcp::socket sock, Listener listener, ServerContext& ctx)
+        : ctx_(ctx), stream_(std::move(sock), ctx.tls), listener_(listener) {}
+
+    awaitable<void> run();
+
+private:
+    awaitable<bool> fill();  // reads more input; false on EOF/error/timeout
+    awaitable<void> flush();
+    void write_log();
+    awaitable<Next> do_data();
+    awaitable<Next> do_bdat();
+    awaitable<Next> do_commit();
+    awaitable<Next> do_auth();
+    bool open_message();
+
+    ServerContext& ctx_;
+    net::Stream stream_;
+    Listener listener_;
+    std::unique_ptr<Session> session_;
+    std::string ip_;
+    std::string in_;
+    std::string pending_out_;
+    bool eof_ = false;
+    // The message being received.
+    std::unique_ptr<queue::Writer> writer_;
+    std::unique_ptr<DataReader> reader_;
+    std::string write_error_;
+    DataStats last_stats_;
+};
+
+awaitable<bool> Connection::fill() {
+    co_await flush();
+    if (eof_) co_return false;
+    size_t old = in_.size();
+    in_.resize(old + kReadChunk);
+    try {
+        size_t n = co_await stream_.read_some(in_.data() + old, kReadChunk);
+        in_.resize(old + n);
+        co_return true;
+    } catch (const boost::system::system_error& e) {
+        in_.resize(old);
+        // A cancelled read (timeout, shutdown) still lets us send a last reply.
+        if (e.code() != asio::error::operation_aborted) eof_ = true;
+        co_return false;
+    }
+}
+
+awaitable<void> Connection::flush() {
+    pending_out_ += session_->take_output();
+    write_log();
+    if (pending_out_.empty()) co_return;
+    std::string out = std::move(pending_out_);
+    pending_out_.clear();
+    try {
+        co_await stream_.write(out);
+    } catch (const boost::system::system_error&) {
+        eof_ = true;
+    }
+}
+
+void Connection::write_log() {
+    for (auto& line : session_->take_log()) log::info(listener_name(listener_), "{}", line);
+}
+
+bool Connection::open_message() {
+    if (writer_ || !write_error_.empty()) return true;
+    try {
+        writer_ = std::make_unique<queue::Writer>(ctx_.cfg.queue_dir(), queue::new_queue_id());
+        writer_->append(session_->received_header(writer_->id(), std::time(nullptr)));
+    } catch (const std::exception& e) {
+        writer_.reset();
+        write_error_ = e.what();
+    }
+    return true;
+}
+
+awaitable<Next> Connection::do_data() {
+    open_message();
+    DataReader reader(session_->data_limits(), true);
+    std::string chunk;
+    for (;;) {
+        size_t used = reader.feed(in_, chunk);
+        in_.erase(0, used);
+        if (writer_ && !chunk.empty()) {
+            try {
+                writer_->append(chunk);
+            } catch (const std::exception& e) {
+                write_error_ = e.what();
+                writer_.reset();
+            }
+        }
+        chunk.clear();
+        if (reader.done()) break;
+        if (!co_await fill()) {
+            log::info(listener_name(listener_), "lost connection after DATA from [{}]", ip_);
+            writer_.reset();
+            co_return Next::Close;
+        }
+    }
+    last_stats_ = reader.stats();
+    co_return session_->on_data_end(last_stats_);
+}
+
+awaitable<Next> Connection::do_bdat() {
+    int64_t left = session_->bdat_size();
+    bool discard = session_->message_discarding();
+    if (!discard) {
+        open_message();
+        if (!reader_) reader_ = std::make_unique<DataReader>(session_->data_limits(), false);
+    }
+    std::string chunk;
+    while (left > 0) {
+        if (in_.empty() && !co_await fill()) {
+            log::info(listener_name(listener_), "lost connection after BDAT from [{}]", ip_);
+            writer_.reset();
+            co_return Next::Close;
+        }
+        size_t take = std::min<size_t>(in_.size(), static_cast<size_t>(left));
+        if (!discard) {
+            reader_->feed(std::string_view(in_).substr(0, take), chunk);
+            if (writer_ && !chunk.empty()) {
+                try {
+                    writer_->append(chunk);
+                } catch (const std::exception& e) {
+                    write_error_ = e.what();
+                    writer_.reset();
+                }
+            }
+            chunk.clear();
+        }
+        in_.erase(0, take);
+        left -= static_cast<int64_t>(take);
+    }
+    last_stats_ = discard ? DataStats{} : reader_->stats();
+    co_return session_->on_bdat_chunk(last_stats_);
+}
+
+awaitable<Next> Connection::do_commit() {
+    std::string id = writer_ ? writer_->id() : std::string();
+    std::string err = write_error_;
+    bool ok = false;
+    if (writer_) {
+        queue::Envelope env = session_->envelope(id, std::time(nullptr), last_stats_);
+        env.size = writer_->size();
+        auto* w = writer_.get();
+        err = co_await net::run_blocking(ctx_.blocking, [w, &env]() -> std::string {
+            try {
+                w->commit(env);
+                return {};
+            } catch (const std::exception& e) {
+                return e.what();
+            }
+        });
+        ok = err.empty();
+        if (ok) {
+            log::info("cleanup", "{}: message-id={}", id, env.message_id.empty() ? "<>" : env.message_id);
+            log::info("qmgr", "{}: from=<{}>, size={}, nrcpt={} (queue active)", id, env.sender, env.size,
+                      env.recipients.size());
+            ctx_.agent.submit(id);
+        }
+    }
+    writer_.reset();
+    reader_.reset();
+    write_error_.clear();
+    co_return session_->on_commit(ok, id, err);
+}
+
+awaitable<Next> Connection::do_auth() {
+    AuthRequest req = session_->auth_request();
+    auto snap = ctx_.directory.get();
+    auto user = co_await net::run_blocking(ctx_.blocking, [snap, req]() {
+        return auth::authenticate(*snap, req.login, req.password);
+    });
+    if (!user) {
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        t.expires_after(std::chrono::milliseconds(session_->auth_failure_delay_ms()));
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return session_->on_auth_result(user);
+}
+
+awaitable<void> Connection::run() {
+    auto snap = ctx_.directory.get();
+    auto& settings = snap->settings;
+    boost::system::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (ec) co_return;
+    ip_ = ep.address().to_string();
+    if (ep.address().is_v6() && ep.address().to_v6().is_v4_mapped())
+        ip_ = asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()).to_string();
+
+    SessionInfo info;
+    info.listener = listener_;
+    info.hostname = ctx_.cfg.hostname;
+    info.client_ip = IpAddr::parse(ip_).value_or(IpAddr{});
+    info.tls_available = listener_ != Listener::Submissions;
+    session_ = std::make_unique<Session>(info, snap);
+
+    auto [per_ip, total] = ctx_.conns.add(ip_);
+    net::ConnGuard guard(ctx_.conns, ip_);
+    const char* name = listener_name(listener_);
+    log::info(name, "connect from [{}]", ip_);
+
+    auto exec = co_await asio::this_coro::executor;
+    std::weak_ptr<Connection> weak = weak_from_this();
+    uint64_t reg = ctx_.sessions.add([weak, exec]() {
+        asio::post(exec, [weak]() {
+            if (auto self = weak.lock()) {
+                boost::system::error_code ignored;
+                self->stream_.socket().cancel(ignored);
+            }
+        });
+    });
+    stream_.set_timeout(std::chrono::seconds(settings.smtp_idle_timeout));
+    stream_.start_watchdog();
+
+    Next next = Next::Line;
+    if (total > settings.smtp_max_connections) {
+        pending_out_ = "421 4.3.2 " + ctx_.cfg.hostname + " Error: too many connections\r\n";
+        log::info(name, "warning: too many connections (total {}), rejecting [{}]", total, ip_);
+        next = Next::Close;
+    } else if (per_ip > settings.smtp_max_connections_per_ip) {
+        pending_out_ = "421 4.7.0 " + ctx_.cfg.hostname + " Error: too many connections from " + ip_ + "\r\n";
+        log::info(name, "warning: too many connections from [{}] ({})", ip_, per_ip);
+        next = Next::Close;
+    } else if (listener_ == Listener::Submissions) {
+        if (!co_await stream_.handshake()) {
+            log::info(name, "TLS handshake failed with [{}]", ip_);
+            next = Next::Close;
+        } else {
+            session_->on_tls_started(stream_.tls_info());
+        }
+    }
+    if (next != Next::Close) pending_out_ += session_->greeting();
+
+    size_t scanned = 0;
+    while (next != Next::Close) {
+        if (ctx_.stopping) {
+            pending_out_ += "421 4.3.2 " + ctx_.cfg.hostname + " Service shutting down\r\n";
+            break;
+        }
+        switch (next) {
+            case Next::Line:
+            case Next::AuthLine: {
+                auto lf = in_.find('\n', scanned);
+                if (lf == std::string::npos) {
+                    int64_t limit = settings.smtp_line_length_limit;
+                    if (static_cast<int64_t>(in_.size()) > limit) {
+                        // Drop the rest of this overlong line, then answer once.
+                        in_.clear();
+                        scanned = 0;
+                        for (;;) {
+                            if (!co_await fill()) break;
+                            auto e = in_.find('\n');
+                            if (e != std::string::npos) {
+                                in_.erase(0, e + 1);
+                                break;
+                            }
+                            in_.clear();
+                        }
+                        if (eof_) {
+                            next = Next::Close;
+                            break;
+                        }
+                        session_->set_snapshot(ctx_.directory.get());
+                        next = session_->on_line_too_long();
+                        break;
+                    }
+                    scanned = in_.size();
+                    if (!co_await fill()) {
+                        if (stream_.timed_out()) {
+                            next = session_->on_timeout();
+                        } else if (!ctx_.stopping) {
+                            log::info(name, "lost connection from [{}]", ip_);
+                            next = Next::Close;
+                        }
+                    }
+                    continue;
+                }
+                std::string_view line(in_.data(), lf);
+                if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+                if (static_cast<int64_t>(line.size()) > settings.smtp_line_length_limit) {
+                    in_.erase(0, lf + 1);
+                    scanned = 0;
+                    next = session_->on_line_too_long();
+                    break;
+                }
+                session_->set_snapshot(ctx_.directory.get());
+                next = session_->on_line(line);
+                in_.erase(0, lf + 1);
+                scanned = 0;
+                break;
+            }
+            case Next::Data: next = co_await do_data(); break;
+            case Next::Bdat: next = co_await do_bdat(); break;
+            case Next::Commit: next = co_await do_commit(); break;
+            case Next::VerifyAuth: next = co_await do_auth(); break;
+            case Next::StartTls: {
+                co_await flush();
+                in_.clear();  // RFC 3207 §4: nothing pipelined before TLS may be used after it
+                scanned = 0;
+                if (!co_await stream_.handshake()) {
+                    log::info(name, "TLS handshake failed with [{}]", ip_);
+                    next = Next::Close;
+                    break;
+                }
+                next = session_->on_tls_started(stream_.tls_info());
+                break;
+            }
+            case Next::Close: break;
+        }
+        if (writer_ && next != Next::Commit && !session_->message_open()) {
+            writer_.reset();
+            reader_.reset();
+            write_error_.clear();
+        }
+        if (!writer_ && !session_->message_open()) reader_.reset();
+    }
+    pending_out_ += session_->take_output();
+    write_log();
+    if (!eof_) co_await flush();
+    stream_.stop_watchdog();
+    stream_.close();
+    ctx_.sessions.remove(reg);
+    log::info(name, "disconnect from [{}]", ip_);
+}
+
+}  // namespace
+
+awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx) {
+    auto c = std::make_shared<Connection>(std::move(sock), listener, ctx);
+    co_await c->run();
+}
+
+}  // namespace magpie::smtp
