@@ -1,0 +1,260 @@
+// MIME structure parsing (RFC 2046 §5.1 multipart, §5.2 message/rfc822) in one pass over
+// the buffer. Boundary lines are matched against every open multipart, innermost first,
+// so a missing close delimiter ends the inner part at the outer boundary (as Dovecot does).
+#include "mime/parser.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/strings.h"
+
+namespace magpie::mime {
+
+namespace {
+
+class StructureParser {
+  public:
+    StructureParser(std::string_view m, const Limits& lim) : m_(m), lim_(lim) {}
+
+    size_t parts = 0;
+
+    // Parses the entity at `start`. `end_line` receives the start of the boundary line
+    // that ended it (or the buffer size), `matched` that boundary's index (or -1).
+    Part entity(size_t start, int depth, int msg_depth, bool digest_child, size_t& end_line,
+                int& matched) {
+        ++parts;
+        Part p;
+        p.header_start = start;
+        HeaderBlock hb = parse_header(m_, start, lim_.max_header_fields,
+                                      [this](size_t pos) { return match(pos) >= 0; });
+        p.headers = std::move(hb.fields);
+        p.header_end = hb.end;
+        apply_headers(p, digest_child);
+
+        const Param* b = boundary_param(p.params);
+        bool can_nest = depth < lim_.max_depth && parts < lim_.max_parts;
+        if (!hb.has_blank_line && hb.end < m_.size()) {
+            // A boundary line cut the header short: the body is empty (Dovecot agrees).
+            end_line = hb.end;
+            matched = match(hb.end);
+            p.body_end = hb.end;
+            if (!is_message_type(p) || !can_nest) return p;
+        }
+        if (p.is_multipart() && b && !b->imap_value.empty() && can_nest) {
+            multipart(p, std::string_view(b->imap_value).substr(0, lim_.max_boundary_len), depth,
+                      msg_depth, end_line, matched);
+            return p;
+        }
+        // Parsed as a message whatever its transfer encoding, as Dovecot does.
+        if (is_message_type(p) && can_nest && msg_depth < lim_.max_message_depth) {
+            p.message = std::make_unique<Part>(
+                entity(p.header_end, depth + 1, msg_depth + 1, false, end_line, matched));
+            p.body_end = p.message->body_end;
+            return p;
+        }
+        end_line = find_boundary(p.header_end, matched);
+        p.body_end = before_eol(end_line, p.header_end);
+        return p;
+    }
+
+  private:
+    std::string_view m_;
+    const Limits& lim_;
+    std::vector<std::string_view> bounds_;  // open multipart boundaries, innermost last
+
+    // The raw "boundary" value; an RFC 2231-encoded one is ignored (as Dovecot does).
+    static const Param* boundary_param(const Params& params) {
+        for (const auto& p : params)
+            if (iequals(p.imap_name, "boundary")) return &p;
+        return nullptr;
+    }
+
+    static bool is_message_type(const Part& p) {
+        return p.type == "message" && (p.subtype == "rfc822" || p.subtype == "global");
+    }
+
+    // RFC 2046 §5.1.1: a boundary line is "--" boundary, optionally "--", at a line start.
+    // Trailing text after the boundary is tolerated, as mail clients do. When several open
+    // boundaries match (one a prefix of another), the longest wins, as in Dovecot.
+    int match(size_t pos) const {
+        if (bounds_.empty() || pos + 2 > m_.size() || m_[pos] != '-' || m_[pos + 1] != '-')
+            return -1;
+        std::string_view rest = m_.substr(pos + 2);
+        int best = -1;
+        for (int i = int(bounds_.size()) - 1; i >= 0; --i) {
+            std::string_view b = bounds_[size_t(i)];
+            if (rest.starts_with(b) && (best < 0 || b.size() > bounds_[size_t(best)].size()))
+                best = i;
+        }
+        return best;
+    }
+
+    size_t next_line(size_t pos) const {
+        const void* nl = std::memchr(m_.data() + pos, '\n', m_.size() - pos);
+        return nl ? size_t(static_cast<const char*>(nl) - m_.data()) + 1 : m_.size();
+    }
+
+    // First boundary line at or after line start `pos`.
+    size_t find_boundary(size_t pos, int& matched) const {
+        matched = -1;
+        if (bounds_.empty()) return m_.size();
+        while (pos < m_.size()) {
+            if (m_[pos] == '-') {
+                int i = match(pos);
+                if (i >= 0) {
+                    matched = i;
+                    return pos;
+                }
+            }
+            pos = next_line(pos);
+        }
+        return m_.size();
+    }
+
+    // RFC 2046 §5.1.1: the line end before a boundary belongs to the boundary.
+    size_t before_eol(size_t line, size_t floor) const {
+        if (line >= m_.size()) return m_.size();
+        size_t e = line;
+        if (e > floor && m_[e - 1] == '\n') --e;
+        if (e > floor && m_[e - 1] == '\r') --e;
+        return e;
+    }
+
+    void multipart(Part& p, std::string_view boundary, int depth, int msg_depth, size_t& end_line,
+                   int& matched) {
+        bounds_.push_back(boundary);
+        const int mine = int(bounds_.size()) - 1;
+        bool digest = p.subtype == "digest";
+        int idx;
+        size_t line = find_boundary(p.header_end, idx);  // skips the preamble
+        for (;;) {
+            if (idx < 0) {  // end of buffer: missing close delimiter
+                bounds_.pop_back();
+                end_line = m_.size();
+                matched = -1;
+                p.body_end = m_.size();
+                return;
+            }
+            if (idx < mine) {  // an outer boundary closes this multipart too
+                bounds_.pop_back();
+                end_line = line;
+                matched = idx;
+                p.body_end = before_eol(line, p.header_end);
+                return;
+            }
+            size_t after = line + 2 + boundary.size();
+            bool close = m_.substr(after, 2) == "--";
+            size_t next = next_line(line);
+            if (close || parts >= lim_.max_parts) {
+                bounds_.pop_back();  // the epilogue runs to the next outer boundary
+                end_line = find_boundary(next, matched);
+                p.body_end = before_eol(end_line, next);
+                return;
+            }
+            p.children.push_back(entity(next, depth + 1, msg_depth, digest, line, idx));
+        }
+    }
+
+    void apply_headers(Part& p, bool digest_child) {
+        for (const auto& f : p.headers) {
+            if (!istarts_with(f.name, "content-")) continue;
+            std::string_view n = f.name.substr(8);
+            // The first occurrence of each Content-* field wins, as in Dovecot.
+            if (iequals(n, "type")) {
+                if (p.has_content_type || !p.type_as_written.empty()) continue;
+                ContentType ct = parse_content_type(f.raw_value);
+                p.type_as_written = ct.type.empty() ? " " : ct.type;  // " " marks "seen"
+                if (ct.type.empty()) {
+                    p.content_type_invalid = true;
+                    continue;
+                }
+                p.has_content_type = true;
+                p.type_as_written = ct.type;
+                p.subtype_as_written = ct.subtype;
+                p.type = to_lower(ct.type);
+                p.subtype = to_lower(ct.subtype);
+                p.params = std::move(ct.params);
+            } else if (iequals(n, "disposition")) {
+                if (p.has_disposition) continue;
+                p.has_disposition = true;
+                p.disposition = parse_disposition(f.raw_value);
+            } else if (iequals(n, "transfer-encoding")) {
+                if (!p.encoding_raw.empty()) continue;
+                p.encoding_raw = unfold_trim(f.raw_value);
+                // A value that is not one token (e.g. "8 bit") counts as absent.
+                if (p.encoding_raw.find_first_of(" \t;()") != std::string::npos)
+                    p.encoding_raw = " ";
+                p.encoding = parse_encoding(p.encoding_raw);
+            } else if (iequals(n, "id")) {
+                if (p.has_id) continue;
+                p.has_id = true;
+                p.id = unfold_trim(f.raw_value);
+            } else if (iequals(n, "description")) {
+                if (p.has_description) continue;
+                p.has_description = true;
+                p.description = unfold_trim(f.raw_value);
+            } else if (iequals(n, "md5")) {
+                if (p.has_md5) continue;
+                p.has_md5 = true;
+                p.md5 = unfold_trim(f.raw_value);
+            } else if (iequals(n, "location")) {
+                if (p.has_location) continue;
+                p.has_location = true;
+                p.location = unfold_trim(f.raw_value);
+            } else if (iequals(n, "language")) {
+                if (!p.language.empty()) continue;
+                // RFC 3282 §2: a comma-separated list of language tags.
+                for (auto& tag : split_list(unfold(f.raw_value), ", \t")) p.language.push_back(tag);
+            }
+        }
+        if (p.type_as_written == " ") p.type_as_written.clear();
+        if (p.encoding_raw == " ") p.encoding_raw.clear();
+        if (!p.has_content_type) {
+            // RFC 2045 §5.2 default; RFC 2046 §5.1.5 default inside multipart/digest.
+            bool digest_default = digest_child && !p.content_type_invalid;
+            p.type = digest_default ? "message" : "text";
+            p.subtype = digest_default ? "rfc822" : "plain";
+        }
+    }
+};
+
+}  // namespace
+
+std::string Part::param(std::string_view name) const {
+    const Param* p = find_param(params, name);
+    return p ? p->value : std::string();
+}
+
+std::string Part::filename() const {
+    if (const Param* p = find_param(disposition.params, "filename")) return p->value;
+    if (const Param* p = find_param(params, "name")) return p->value;
+    return {};
+}
+
+LineStats count_lines(std::string_view bytes) {
+    LineStats s;
+    const char* p = bytes.data();
+    const char* end = p + bytes.size();
+    while (p < end) {
+        const void* nl = std::memchr(p, '\n', size_t(end - p));
+        if (!nl) break;
+        const char* q = static_cast<const char*>(nl);
+        ++s.lines;
+        if (q == bytes.data() || q[-1] != '\r') ++s.bare_lf;
+        p = q + 1;
+    }
+    return s;
+}
+
+Message parse_message(std::string_view data, const Limits& limits) {
+    Message msg;
+    msg.data = data;
+    StructureParser sp(data, limits);
+    size_t end_line;
+    int matched;
+    msg.root = sp.entity(0, 0, 0, false, end_line, matched);
+    msg.part_count = sp.parts;
+    return msg;
+}
+
+}  // namespace magpie::mime
