@@ -38,10 +38,15 @@ bool safe_name(std::string_view n) {
            n.find('\0') == std::string_view::npos;
 }
 
-double delay_since(int64_t arrival) {
+// Timed from the queue ID's microsecond stamp (made when the message began to arrive)
+// when it is plausible, else from the arrival second.
+double delay_since(const queue::Envelope& env) {
     double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    double d = now - static_cast<double>(arrival);
+    double start = static_cast<double>(env.arrival);
+    double id_time = static_cast<double>(queue::queue_id_time_us(env.id)) / 1e6;
+    if (id_time <= start + 1 && id_time >= start - 86400) start = id_time;
+    double d = now - start;
     return d < 0 ? 0 : d;
 }
 
@@ -75,7 +80,7 @@ void move_to_corrupt(const Config& cfg, const std::string& id, const std::string
 void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
                    std::set<std::string>& dirty) {
     const auto& env = p.entry.env;
-    double delay = delay_since(env.arrival);
+    double delay = delay_since(env);
     int fd = ::open(p.entry.path.c_str(), O_RDONLY | O_CLOEXEC);
     for (size_t i = 0; i < env.targets.size(); ++i) {
         if (p.entry.target_done[i]) continue;

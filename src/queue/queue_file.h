@@ -42,6 +42,9 @@ struct Envelope {
 
 // A fresh, unique, sortable queue ID ("7K3ZQ2M1A4BC9D", letters and digits only).
 std::string new_queue_id();
+// The microseconds since the epoch encoded in an ID made by new_queue_id(); 0 when `id`
+// is not one (used for sub-second delays in the log).
+int64_t queue_id_time_us(std::string_view id);
 
 // Streams one message into the queue. Nothing is visible until commit() returns.
 class Writer {

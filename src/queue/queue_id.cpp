@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <random>
 
@@ -61,6 +62,17 @@ std::string new_queue_id() {
     put_base32(id, counter, 2);
     put_base32(id, st.random, 3);
     return id;
+}
+
+int64_t queue_id_time_us(std::string_view id) {
+    if (id.size() != 16) return 0;
+    uint64_t v = 0;
+    for (char c : id.substr(0, 11)) {
+        const char* p = std::strchr(kAlphabet, c);
+        if (!p || !c) return 0;
+        v = (v << 5) | static_cast<uint64_t>(p - kAlphabet);
+    }
+    return v > static_cast<uint64_t>(INT64_MAX) ? 0 : static_cast<int64_t>(v);
 }
 
 }  // namespace magpie::queue

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -77,6 +78,16 @@ TEST(QueueId, UniqueSortableAlnum) {
         ASSERT_TRUE(seen.insert(id).second);
         prev = id;
     }
+}
+
+TEST(QueueId, EncodesItsTime) {
+    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    int64_t t = queue_id_time_us(new_queue_id());
+    EXPECT_LE(std::abs(t - now), 2000000);
+    EXPECT_EQ(queue_id_time_us("short"), 0);
+    EXPECT_EQ(queue_id_time_us("iiiiiiiiiiiiiiii"), 0);
 }
 
 TEST(EnvelopeCodec, XtextRoundTripsEveryByte) {
