@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One command to set up and run the whole test suite: installs dependencies, builds with
+# AddressSanitizer + UBSan, runs the unit tests (ctest), the fuzz targets over their kept
+# corpora, and the end-to-end tests (pytest) against the real binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/deps.sh --test
+
+build=${MAGPIE_TEST_BUILD:-build-asan}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAGPIE_SANITIZE=ON >/dev/null
+ninja -C "$build" magpie magpie_unit
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "== unit tests"
+ctest --test-dir "$build" --output-on-failure -j2
+
+if [[ -d fuzz && -n "$(ls fuzz/fuzz_*.cpp 2>/dev/null)" ]]; then
+  echo "== fuzz targets over their corpora"
+  fbuild=${MAGPIE_FUZZ_BUILD:-build-fuzz}
+  CC=clang CXX=clang++ cmake -S . -B "$fbuild" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAGPIE_FUZZ=ON \
+      -DMAGPIE_SANITIZE=ON -DMAGPIE_TESTS=OFF >/dev/null
+  for src in fuzz/fuzz_*.cpp; do
+    name=$(basename "$src" .cpp)
+    ninja -C "$fbuild" "$name" >/dev/null
+    corpus=fuzz/corpus/${name#fuzz_}
+    mkdir -p "$corpus"
+    # Replays the kept corpus, then explores for a few seconds (new inputs go to a temp dir).
+    scratch=$(mktemp -d)
+    "$fbuild/fuzz/$name" -max_total_time=15 -timeout=10 "$scratch" "$corpus" 2>&1 | tail -1
+    rm -rf "$scratch"
+  done
+fi
+
+echo "== end-to-end tests"
+export MAGPIE_BIN="$root/$build/magpie"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e "$@"
