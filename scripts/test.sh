@@ -8,7 +8,7 @@ root=$(pwd)
 scripts/deps.sh --test
 
 build=${MAGPIE_TEST_BUILD:-build-asan}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAGPIE_SANITIZE=ON >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAGPIE_SANITIZE=ON -DMAGPIE_TESTS=ON >/dev/null
 ninja -C "$build" magpie magpie_unit
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
