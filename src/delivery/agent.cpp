@@ -50,6 +50,7 @@ struct Agent::Impl {
     std::multimap<Clock::time_point, std::string> timers;
     std::unordered_map<std::string, int> attempts;
     std::unordered_set<std::string> remote_logged;
+    std::unique_ptr<ExistingCopies> recovered;  // built at start(), read by workers
     int busy = 0;
     bool started = false, stopping = false;
     std::vector<std::thread> threads;
@@ -112,6 +113,7 @@ struct Agent::Impl {
                     log::info("local", "directory unavailable: {}", e.what());
                 }
                 ctx.snapshot = snap.get();
+                ctx.recovered = recovered.get();
                 outcomes = deliver_batch(ctx, batch);
             } catch (const std::exception& e) {
                 log::info("local", "delivery batch failed: {}", e.what());
@@ -160,6 +162,8 @@ void Agent::start() {
     queue::cleanup_tmp(qdir, kStaleTmpSeconds);
     auto ids = queue::list_active(qdir);
     if (!ids.empty()) log::info("local", "recovering {} queued messages", ids.size());
+    impl_->recovered =
+        std::make_unique<ExistingCopies>(std::unordered_set<std::string>(ids.begin(), ids.end()));
     for (const auto& id : ids) impl_->enqueue(id, true);
     for (int i = 0; i < impl_->workers; ++i) impl_->threads.emplace_back([this] { impl_->run(); });
 }
@@ -186,6 +190,7 @@ void Agent::stop() {
     impl_->known.clear();
     impl_->attempts.clear();
     impl_->busy = 0;
+    impl_->recovered.reset();
     impl_->idle_cv.notify_all();
 }
 

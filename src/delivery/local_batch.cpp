@@ -138,7 +138,7 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
         m.offset = p.entry.body_offset;
         m.size = env.size;
         try {
-            auto r = ctx.writer.deliver(root, m, job.check_existing);
+            auto r = ctx.writer.deliver(root, m, job.check_existing, ctx.recovered);
             std::string dir = maildir_new_dir(root);
             dirty.insert(dir);
             p.dirs.push_back(dir);

@@ -29,6 +29,7 @@ struct BatchContext {
     MaildirWriter& writer;
     // True the first time an entry's remote targets are seen, so they are logged once.
     std::function<bool(const std::string& id)> first_remote_sighting;
+    ExistingCopies* recovered = nullptr;  // index of the entries found at start, if any
 };
 
 // Results are in the order of `jobs`. Never throws.

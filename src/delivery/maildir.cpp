@@ -91,9 +91,13 @@ bool proc_fd_available() {
 void create_maildir(const std::string& root) {
     for (const char* sub : {"/tmp", "/new", "/cur"}) fs::make_dirs(root + sub, 0700);
     ::chmod(root.c_str(), 0700);
-    fs::fsync_dir(root);
-    size_t slash = root.rfind('/');
-    if (slash != std::string::npos && slash > 0) fs::fsync_dir(root.substr(0, slash));
+    // root, data_dir/mail and data_dir may all be new: sync the entries of each.
+    std::string dir = root;
+    for (int level = 0; level < 3 && !dir.empty(); ++level) {
+        fs::fsync_dir(dir);
+        size_t slash = dir.rfind('/');
+        dir = slash == std::string::npos || slash == 0 ? "" : dir.substr(0, slash);
+    }
 }
 
 }  // namespace
@@ -125,12 +129,42 @@ bool maildir_contains(const std::string& root, std::string_view prefix) {
     return dir_has_prefix(root + "/new", prefix) || dir_has_prefix(root + "/cur", prefix);
 }
 
+ExistingCopies::ExistingCopies(std::unordered_set<std::string> queue_ids)
+    : ids_(std::move(queue_ids)) {}
+
+bool ExistingCopies::contains(const std::string& root, std::string_view queue_id,
+                              std::string_view prefix) {
+    if (!ids_.count(std::string(queue_id))) return maildir_contains(root, prefix);
+    std::lock_guard lock(mu_);
+    auto [it, fresh] = found_.try_emplace(root);
+    if (fresh) {
+        for (const char* sub : {"/new", "/cur"}) {
+            DIR* d = ::opendir((root + sub).c_str());
+            if (!d) continue;
+            while (dirent* de = ::readdir(d)) {
+                // "<arrival>.M<target>Q<queue id>.<host>..." (see maildir_unique_prefix)
+                std::string_view name = de->d_name;
+                size_t q = name.find('Q'), dot = name.find('.', q);
+                if (q == std::string_view::npos || dot == std::string_view::npos) continue;
+                if (ids_.count(std::string(name.substr(q + 1, dot - q - 1)))) {
+                    it->second.emplace(name.substr(0, dot + 1));
+                }
+            }
+            ::closedir(d);
+        }
+    }
+    return it->second.count(std::string(prefix)) > 0;
+}
+
 MaildirWriter::MaildirWriter(std::string_view hostname) : host_(escape_maildir_host(hostname)) {}
 
 MaildirResult MaildirWriter::deliver(const std::string& root, const MaildirMessage& m,
-                                     bool check_existing) {
+                                     bool check_existing, ExistingCopies* index) {
     std::string prefix = maildir_unique_prefix(m.arrival, m.target_index, m.queue_id);
-    if (check_existing && maildir_contains(root, prefix)) return MaildirResult::AlreadyPresent;
+    if (check_existing &&
+        (index ? index->contains(root, m.queue_id, prefix) : maildir_contains(root, prefix))) {
+        return MaildirResult::AlreadyPresent;
+    }
 
     // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender.
     std::string header = "Return-Path: <";

@@ -87,6 +87,16 @@ std::string tmp_dir(const std::string& queue_dir) {
     return queue_dir + "/tmp";
 }
 
+// Creates queue/, tmp/ and active/ and makes their directory entries durable, so that an
+// entry committed into a fresh active/ cannot vanish with its folder after a crash.
+void ensure_dirs(const std::string& queue_dir) {
+    fs::make_dirs(queue_dir + "/tmp");
+    fs::make_dirs(queue_dir + "/active");
+    fs::fsync_dir(queue_dir);
+    size_t slash = queue_dir.rfind('/');
+    fs::fsync_dir(slash == std::string::npos ? "." : slash == 0 ? "/" : queue_dir.substr(0, slash));
+}
+
 bool valid_id(std::string_view id) {
     if (id.empty() || id.size() > 64) return false;
     return std::all_of(id.begin(), id.end(), [](char c) {
@@ -137,8 +147,7 @@ Writer::Writer(const std::string& queue_dir, std::string id)
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
     fd_ = ::open(path.c_str(), flags, 0600);
     if (fd_ < 0 && errno == ENOENT) {
-        fs::make_dirs(tmp_dir(queue_dir_));
-        fs::make_dirs(active_dir(queue_dir_));
+        ensure_dirs(queue_dir_);
         fd_ = ::open(path.c_str(), flags, 0600);
     }
     if (fd_ < 0) fail("open " + path);
@@ -182,7 +191,11 @@ void Writer::commit(const Envelope& env) {
         flush();
         fs::write_all(fd_, text);
         fs::fsync_fd(fd_);
-        if (::rename(tmp.c_str(), dst.c_str()) != 0) fail("rename " + tmp);
+        if (::rename(tmp.c_str(), dst.c_str()) != 0) {
+            if (errno != ENOENT) fail("rename " + tmp);
+            ensure_dirs(queue_dir_);  // active/ removed while receiving
+            if (::rename(tmp.c_str(), dst.c_str()) != 0) fail("rename " + tmp);
+        }
         fs::fsync_dir(active_dir(queue_dir_));
     } catch (...) {
         abort();

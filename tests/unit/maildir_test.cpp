@@ -125,6 +125,26 @@ TEST_F(MaildirTest, RedeliveryAfterCrashIsSkipped) {
     EXPECT_EQ(names_in(root + "/cur").size(), 1u);
 }
 
+TEST_F(MaildirTest, RecoveryIndexScansOnce) {
+    MaildirWriter w("host");
+    std::string root = dir.path + "/m";
+    ASSERT_EQ(w.deliver(root, message(1), false), MaildirResult::Delivered);
+    auto names = names_in(root + "/new");
+    ASSERT_EQ(names.size(), 1u);
+    sfs::rename(root + "/new/" + names[0], root + "/cur/" + names[0] + ":2,S");
+    auto m = message(1);
+    std::string id(m.queue_id);
+    ExistingCopies index({id});
+    EXPECT_TRUE(index.contains(root, id, maildir_unique_prefix(m.arrival, 1, id)));
+    EXPECT_FALSE(index.contains(root, id, maildir_unique_prefix(m.arrival, 2, id)));
+    EXPECT_FALSE(index.contains(dir.path + "/none", id, maildir_unique_prefix(m.arrival, 1, id)));
+    EXPECT_EQ(w.deliver(root, m, true, &index), MaildirResult::AlreadyPresent);
+    EXPECT_EQ(w.deliver(root, message(2), true, &index), MaildirResult::Delivered);
+    // IDs outside the index are looked up directly.
+    ExistingCopies other({"SOMETHINGELSE"});
+    EXPECT_TRUE(other.contains(root, id, maildir_unique_prefix(m.arrival, 1, id)));
+}
+
 TEST_F(MaildirTest, ShortQueueFileIsAnError) {
     MaildirWriter w("host");
     auto m = message();
