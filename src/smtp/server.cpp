@@ -193,7 +193,7 @@ awaitable<Next> Connection::do_commit() {
 awaitable<Next> Connection::do_auth() {
     AuthRequest req = session_->auth_request();
     auto snap = ctx_.directory.get();
-    auto user = co_await net::run_blocking(ctx_.blocking, [snap, req]() {
+    auto user = co_await net::run_blocking(ctx_.blocking, [&snap, &req]() {
         return auth::authenticate(*snap, req.login, req.password);
     });
     if (!user) {
