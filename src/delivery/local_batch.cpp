@@ -18,6 +18,7 @@
 
 #include "core/fs.h"
 #include "core/log.h"
+#include "queue/group_sync.h"
 #include "queue/queue_file.h"
 
 namespace magpie::delivery {
@@ -222,7 +223,7 @@ std::vector<BatchOutcome> deliver_batch(const BatchContext& ctx,
     std::set<std::string> failed_dirs;
     for (const auto& d : dirty) {
         try {
-            fs::fsync_dir(d);
+            queue::group_fsync_dir(d);  // shared with the other workers
         } catch (const std::system_error& e) {
             failed_dirs.insert(d);
             log::info("local", "fsync {}: {}", d, e.what());

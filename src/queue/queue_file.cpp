@@ -14,8 +14,9 @@
 //                     hex offset and length of the envelope and its 64-bit FNV-1a hash
 //
 // So commit is: one write of envelope + trailer, one fdatasync, one rename into active/,
-// one fsync of active/. A reader checks that the trailer, offset, length and hash agree
-// with the file size; a truncated or overwritten file is rejected, never half-parsed.
+// one fsync of active/ (shared by concurrent commits, see group_sync.h). A reader checks
+// that trailer, offset, length and hash agree with the file size; a truncated or
+// overwritten file is rejected, never half-parsed.
 #include "queue/queue_file.h"
 
 #include <dirent.h>
@@ -33,6 +34,7 @@
 
 #include "core/fs.h"
 #include "queue/envelope_codec.h"
+#include "queue/group_sync.h"
 
 namespace magpie::queue {
 namespace {
@@ -196,7 +198,7 @@ void Writer::commit(const Envelope& env) {
             ensure_dirs(queue_dir_);  // active/ removed while receiving
             if (::rename(tmp.c_str(), dst.c_str()) != 0) fail("rename " + tmp);
         }
-        fs::fsync_dir(active_dir(queue_dir_));
+        group_fsync_dir(active_dir(queue_dir_));
     } catch (...) {
         abort();
         throw;
@@ -317,7 +319,7 @@ std::vector<std::string> list_active(const std::string& queue_dir) {
 }
 
 void sync_active(const std::string& queue_dir) {
-    fs::fsync_dir(active_dir(queue_dir));
+    group_fsync_dir(active_dir(queue_dir));
 }
 
 void cleanup_tmp(const std::string& queue_dir, int64_t max_age_seconds) {

@@ -8,10 +8,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/fs.h"
 #include "queue/envelope_codec.h"
+#include "queue/group_sync.h"
 
 namespace magpie::queue {
 namespace {
@@ -227,6 +230,27 @@ TEST(QueueFile, ListActiveSkipsProgressAndUncommitted) {
     pending.abort();
     EXPECT_TRUE(sfs::is_empty(qdir + "/tmp"));
     EXPECT_TRUE(list_active(dir.path + "/nowhere").empty());
+}
+
+TEST(QueueFile, ConcurrentCommitsShareDirectorySyncs) {
+    TempDir dir;
+    std::string qdir = dir.path + "/queue";
+    std::vector<std::thread> threads;
+    std::mutex mu;
+    std::vector<std::string> ids;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 20; ++i) {
+                std::string id = commit_message(qdir, Envelope{}, "m\r\n");
+                std::lock_guard lock(mu);
+                ids.push_back(id);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(list_active(qdir), ids);
+    EXPECT_THROW(group_fsync_dir(dir.path + "/missing"), std::system_error);
 }
 
 }  // namespace
