@@ -22,16 +22,16 @@ namespace magpie::admin {
 
 // Fields left empty keep their current value (or the default when adding).
 struct DomainOptions {
-    std::optional<bool> user_addresses;
-    std::optional<bool> group_addresses;
-    std::optional<std::vector<std::string>> catch_all;  // destinations; empty list turns it off
-    std::optional<std::string> hidden_copy;             // address; empty turns it off
+    std::optional<bool> user_addresses{};
+    std::optional<bool> group_addresses{};
+    std::optional<std::vector<std::string>> catch_all{};  // destinations; empty list turns it off
+    std::optional<std::string> hidden_copy{};             // address; empty turns it off
 };
 
 struct UserOptions {
-    std::optional<bool> disabled;
-    std::optional<std::vector<std::string>> forwards;  // email addresses; empty list clears
-    std::optional<bool> keep_copy;
+    std::optional<bool> disabled{};
+    std::optional<std::vector<std::string>> forwards{};  // email addresses; empty list clears
+    std::optional<bool> keep_copy{};
 };
 
 // A user as shown to admins: the password hash never leaves the service.

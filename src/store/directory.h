@@ -14,24 +14,24 @@
 namespace magpie::store {
 
 struct Domain {
-    std::string name;                    // lower case, e.g. "example.org"
-    bool user_addresses = true;          // user@domain reaches user
-    bool group_addresses = false;        // group@domain reaches the group's members
-    std::vector<std::string> catch_all;  // destinations for unknown recipients; empty means off
-    std::string hidden_copy;  // address that gets a copy of all inbound mail of the domain
+    std::string name;                      // lower case, e.g. "example.org"
+    bool user_addresses = true;            // user@domain reaches user
+    bool group_addresses = false;          // group@domain reaches the group's members
+    std::vector<std::string> catch_all{};  // destinations for unknown recipients; empty means off
+    std::string hidden_copy{};  // address that gets a copy of all inbound mail of the domain
 };
 
 struct User {
-    std::string name;                   // lower case login name, also the mailbox name
-    std::string password_hash;          // crypt(3) string ("$y$...")
-    bool disabled = false;              // no mail access: no auth, no delivery (550 5.2.1)
-    std::vector<std::string> forwards;  // external or local addresses
-    bool keep_copy = true;              // with forwards: also deliver to the own mailbox
+    std::string name;                     // lower case login name, also the mailbox name
+    std::string password_hash{};          // crypt(3) string ("$y$...")
+    bool disabled = false;                // no mail access: no auth, no delivery (550 5.2.1)
+    std::vector<std::string> forwards{};  // external or local addresses
+    bool keep_copy = true;                // with forwards: also deliver to the own mailbox
 };
 
 struct Group {
     std::string name;
-    std::vector<std::string> members;  // user names
+    std::vector<std::string> members{};  // user names
 };
 
 struct PublicMailbox {
@@ -40,8 +40,8 @@ struct PublicMailbox {
 
 struct Address {
     std::string address;  // "local@domain" (domain-specific) or "local" (wildcard, every domain)
-    std::vector<std::string> destinations;  // user, group, "public:NAME", or an email address
-    bool internal = false;                  // only from authenticated users or trusted networks
+    std::vector<std::string> destinations{};  // user, group, "public:NAME", or an email address
+    bool internal = false;                    // only from authenticated users or trusted networks
 };
 
 struct Snapshot {

@@ -196,4 +196,11 @@ std::vector<Target> expand_recipients(const Snapshot& s, const std::vector<std::
     return ex.targets();
 }
 
+bool address_reaches_user(const Snapshot& s, std::string_view address, std::string_view user) {
+    auto name = to_lower(user);
+    for (auto& t : expand_recipients(s, {std::string(address)}))
+        if (t.rcpt == 0 && t.kind == Target::Kind::Mailbox && t.name == name) return true;
+    return false;
+}
+
 }  // namespace magpie::store

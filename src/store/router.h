@@ -35,4 +35,7 @@ struct Target {
 // Expansion depth is bounded (loops and deep chains end, never hang).
 std::vector<Target> expand_recipients(const Snapshot& s, const std::vector<std::string>& rcpts);
 
+// Whether mail to `address` reaches `user`'s own mailbox (for enforce_sender_login_match).
+bool address_reaches_user(const Snapshot& s, std::string_view address, std::string_view user);
+
 }  // namespace magpie::store

@@ -236,5 +236,16 @@ TEST_F(RouterTest, HiddenCopyAndAlwaysBcc) {
     EXPECT_EQ(expand({"x@remote.net"}), (std::vector<Target>{{K::Remote, "x@remote.net", 0}}));
 }
 
+TEST_F(RouterTest, AddressReachesUser) {
+    address("info@example.org", {"alice", "bob"});
+    s.settings.always_bcc = "carol@example.org";
+    EXPECT_TRUE(address_reaches_user(s, "alice@example.org", "alice"));
+    EXPECT_TRUE(address_reaches_user(s, "Info@example.org", "Bob"));
+    EXPECT_TRUE(address_reaches_user(s, "alice+x@example.org", "alice"));
+    EXPECT_FALSE(address_reaches_user(s, "alice@example.org", "bob"));
+    EXPECT_FALSE(address_reaches_user(s, "alice@example.org", "carol"));  // BCC does not count
+    EXPECT_FALSE(address_reaches_user(s, "alice@remote.net", "alice"));
+}
+
 }  // namespace
 }  // namespace magpie::store
