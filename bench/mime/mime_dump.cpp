@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 #include "mime/imap_bodystructure.h"
@@ -26,10 +27,12 @@ int main(int argc, char** argv) {
             n ? static_cast<const char*>(mmap(nullptr, n, PROT_READ, MAP_PRIVATE, fd, 0)) : "";
         std::string_view data(p, n);
         auto msg = magpie::mime::parse_message(data);
-        std::printf("FILE %s\nBODYSTRUCTURE %s\nBODY %s\nENVELOPE %s\n", argv[i],
-                    magpie::mime::bodystructure(msg, true).c_str(),
-                    magpie::mime::bodystructure(msg, false).c_str(),
-                    magpie::mime::envelope(msg.root.headers).c_str());
+        // fwrite, not printf: literals may carry NUL bytes.
+        std::string out = std::string("FILE ") + argv[i] + "\nBODYSTRUCTURE " +
+                          magpie::mime::bodystructure(msg, true) + "\nBODY " +
+                          magpie::mime::bodystructure(msg, false) + "\nENVELOPE " +
+                          magpie::mime::envelope(msg.root.headers) + "\n";
+        std::fwrite(out.data(), 1, out.size(), stdout);
         if (n) munmap(const_cast<char*>(p), n);
         close(fd);
     }

@@ -70,13 +70,20 @@ std::string canonical_name(std::string_view charset) {
 }
 
 // One iconv descriptor per charset and thread, reset before each use.
+struct DescriptorCache {
+    std::map<std::string, iconv_t> map;
+    ~DescriptorCache() {
+        for (auto& [name, cd] : map) iconv_close(cd);
+    }
+};
+
 iconv_t descriptor_for(const std::string& name) {
-    thread_local std::map<std::string, iconv_t> cache;
-    auto it = cache.find(name);
-    if (it != cache.end()) return it->second;
+    thread_local DescriptorCache cache;
+    auto it = cache.map.find(name);
+    if (it != cache.map.end()) return it->second;
     iconv_t cd = iconv_open("UTF-8", name.c_str());
     // Only names iconv knows are cached, and iconv knows a bounded set of them.
-    if (cd != iconv_t(-1)) cache.emplace(name, cd);
+    if (cd != iconv_t(-1)) cache.map.emplace(name, cd);
     return cd;
 }
 

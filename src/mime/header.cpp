@@ -75,8 +75,12 @@ HeaderBlock parse_header(std::string_view msg, size_t start, size_t max_fields,
 std::string unfold(std::string_view raw) {
     std::string out;
     out.reserve(raw.size());
-    for (char c : raw)
-        if (c != '\r' && c != '\n') out.push_back(c);
+    for (char c : raw) {
+        if (c == '\0')
+            out += "\xEF\xBF\xBD";  // a NUL cannot be sent in IMAP; U+FFFD as Dovecot does
+        else if (c != '\r' && c != '\n')
+            out.push_back(c);
+    }
     return out;
 }
 

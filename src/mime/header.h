@@ -32,6 +32,7 @@ HeaderBlock parse_header(std::string_view msg, size_t start, size_t max_fields,
                          const LineStop& stop = {});
 
 // RFC 5322 §2.2.3: removes CRLF/LF that precede whitespace; lone CR/LF are dropped too.
+// NUL bytes become U+FFFD.
 std::string unfold(std::string_view raw);
 // unfold() plus leading/trailing whitespace trimmed.
 std::string unfold_trim(std::string_view raw);

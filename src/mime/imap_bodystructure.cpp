@@ -4,6 +4,7 @@
 // grammar requires at least one.
 #include "mime/imap_bodystructure.h"
 
+#include "core/strings.h"
 #include "mime/imap_envelope.h"
 #include "mime/imap_string.h"
 
@@ -63,10 +64,24 @@ void append_ext_tail(std::string& out, const Part& p) {
     append_imap_nstring(out, p.location, p.has_location);
 }
 
+// A message that is just 7-bit "text/plain" (charset us-ascii or none, in any case, no
+// other fields) is reported with the default values in lower case, as Dovecot does.
+bool is_default_type(const Part& p) {
+    if (!p.is_root || !p.has_content_type || p.type != "text" || p.subtype != "plain") return false;
+    if (p.params.size() > 1) return false;
+    if (p.params.size() == 1 &&
+        (p.params[0].imap_name.size() != 7 || p.params[0].name != "charset" ||
+         !iequals(p.params[0].imap_value, "us-ascii")))
+        return false;
+    return (p.encoding_raw.empty() || iequals(p.encoding_raw, "7bit")) && !p.has_id &&
+           !p.has_description && !p.has_md5 && !p.has_disposition && p.language.empty() &&
+           !p.has_location;
+}
+
 void append_type(std::string& out, const Part& p) {
     if (p.content_type_invalid) {
         out += "\"\" \"\"";  // Dovecot reports an unparseable Content-Type so
-    } else if (p.is_message() || !p.has_content_type) {
+    } else if (p.is_message() || !p.has_content_type || is_default_type(p)) {
         append_imap_string(out, p.type);
         out.push_back(' ');
         append_imap_string(out, p.subtype);
@@ -83,8 +98,12 @@ void append_body_params(std::string& out, const Part& p) {
         out += "NIL";
         return;
     }
+    if (is_default_type(p)) {
+        out += "(\"charset\" \"us-ascii\")";
+        return;
+    }
     bool has_charset = false;
-    for (const auto& x : p.params) has_charset |= x.imap_name == "charset";
+    for (const auto& x : p.params) has_charset |= iequals(x.imap_name, "charset");
     if (!p.is_text() || has_charset) {
         append_params(out, p.params);
         return;

@@ -21,7 +21,10 @@ std::string unfold_envelope(std::string_view raw) {
             after_eol = c == '\n';
             continue;
         }
-        out.push_back(after_eol && c == '\t' ? ' ' : c);
+        if (c == '\0')
+            out += "\xEF\xBF\xBD";
+        else
+            out.push_back(after_eol && c == '\t' ? ' ' : c);
         after_eol = false;
     }
     return std::string(trim(out));

@@ -32,7 +32,18 @@ class StructureParser {
         apply_headers(p, digest_child);
 
         const Param* b = boundary_param(p.params);
-        bool can_nest = depth < lim_.max_depth && parts < lim_.max_parts;
+        // Depth counts the root as level 1, as Dovecot's limit does.
+        bool can_nest = depth + 1 < lim_.max_depth && parts < lim_.max_parts;
+        bool has_boundary = p.is_multipart() && b && !b->imap_value.empty();
+        bool nests = has_boundary || (is_message_type(p) && msg_depth < lim_.max_message_depth);
+        if (nests && !can_nest) {
+            // Too deep or too many parts: the part becomes an opaque leaf (as in Dovecot).
+            p.nesting_truncated = true;
+            p.type = p.type_as_written = "application";
+            p.subtype = p.subtype_as_written = "octet-stream";
+            p.has_content_type = true;
+            p.content_type_invalid = false;
+        }
         if (!hb.has_blank_line && hb.end < m_.size()) {
             // A boundary line cut the header short: the body is empty (Dovecot agrees).
             end_line = hb.end;
@@ -40,13 +51,23 @@ class StructureParser {
             p.body_end = hb.end;
             if (!is_message_type(p) || !can_nest) return p;
         }
-        if (p.is_multipart() && b && !b->imap_value.empty() && can_nest) {
+        if (has_boundary && p.nesting_truncated) {
+            // Its own boundary still ends its body; what follows up to an outer boundary
+            // belongs to no part.
+            bounds_.push_back(std::string_view(b->imap_value).substr(0, lim_.max_boundary_len));
+            size_t own = find_boundary(p.header_end, matched);
+            p.body_end = before_eol(own, p.header_end);
+            bounds_.pop_back();
+            end_line = find_boundary(own, matched);
+            return p;
+        }
+        if (has_boundary && can_nest) {
             multipart(p, std::string_view(b->imap_value).substr(0, lim_.max_boundary_len), depth,
                       msg_depth, end_line, matched);
             return p;
         }
         // Parsed as a message whatever its transfer encoding, as Dovecot does.
-        if (is_message_type(p) && can_nest && msg_depth < lim_.max_message_depth) {
+        if (nests && can_nest) {
             p.message = std::make_unique<Part>(
                 entity(p.header_end, depth + 1, msg_depth + 1, false, end_line, matched));
             p.body_end = p.message->body_end;
@@ -253,6 +274,7 @@ Message parse_message(std::string_view data, const Limits& limits) {
     size_t end_line;
     int matched;
     msg.root = sp.entity(0, 0, 0, false, end_line, matched);
+    msg.root.is_root = true;
     msg.part_count = sp.parts;
     return msg;
 }

@@ -27,6 +27,8 @@ struct Part {
     Params params;                      // Content-Type parameters as written
     bool has_content_type = false;      // a valid Content-Type header was present
     bool content_type_invalid = false;  // present but unparseable (treated as text/plain)
+    bool nesting_truncated = false;     // multipart/message past the limits, now a leaf
+    bool is_root = false;               // the top entity of the stored message
     std::string type_as_written;        // when present and valid
     std::string subtype_as_written;
 

@@ -45,6 +45,8 @@ def tokenize(buf, i=0):
     out = []
     while True:
         c = buf[i:i + 1]
+        if c == b"":
+            raise ValueError("unterminated list")
         if c == b" ":
             i += 1
         elif c == b")":
@@ -56,6 +58,8 @@ def tokenize(buf, i=0):
             j = i + 1
             s = bytearray()
             while buf[j:j + 1] != b'"':
+                if j >= len(buf):
+                    raise ValueError("unterminated string")
                 if buf[j:j + 1] == b"\\":
                     j += 1
                 s += buf[j:j + 1]
@@ -196,9 +200,10 @@ def main():
     ap.add_argument("--port", type=int, default=14143)
     ap.add_argument("--save", help="write Dovecot's answers here (one file)")
     ap.add_argument("--verbose", action="store_true")
-    args = ap.parse_args()
+    ap.add_argument("files", nargs="*", help="messages to check instead of the corpus")
+    args = ap.parse_intermixed_args()
 
-    files = corpus_files()
+    files = [os.path.abspath(f) for f in args.files] or corpus_files()
     d = tempfile.mkdtemp(prefix="magpie-dovecot-")
     os.chmod(d, 0o755)
     nobody = pwd.getpwnam("nobody") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
