@@ -35,13 +35,14 @@ std::string canon_header(Canon c, std::string_view raw) {
     out = to_lower(name);
     out += ':';
     bool wsp = false;
+    size_t value_start = out.size();
     for (size_t i = colon + 1; i < raw.size(); ++i) {
         char ch = raw[i];
         if (ch == '\r' || ch == '\n' || is_wsp(ch)) {
             wsp = true;  // unfolding: CRLF before WSP vanishes, and the WSP run becomes one SP
             continue;
         }
-        if (wsp && out.back() != ':') out += ' ';
+        if (wsp && out.size() > value_start) out += ' ';  // none right after the colon
         wsp = false;
         out += ch;
     }
