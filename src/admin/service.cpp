@@ -1,6 +1,8 @@
 // Service layer core: opening the DB, the write wrapper and the shared validators.
 #include "admin/service.h"
 
+#include <filesystem>
+
 #include "admin/service_impl.h"
 #include "core/strings.h"
 #include "store/address.h"
@@ -8,7 +10,9 @@
 
 namespace magpie::admin {
 
-Service::Impl::Impl(const std::string& path) : db(path) {
+Service::Impl::Impl(const std::string& path)
+    : db(path), data_dir(std::filesystem::path(path).parent_path().string()) {
+    if (data_dir.empty()) data_dir = ".";
     store::ensure_schema(db);
 }
 

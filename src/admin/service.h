@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "admin/result.h"
+#include "dkim/signer.h"
 #include "store/directory.h"
 #include "store/settings.h"
 
@@ -50,6 +51,18 @@ struct SettingInfo {
     store::SettingType type = store::SettingType::String;
     std::string default_value;
     std::string help;
+};
+
+// A domain's DKIM key as shown to admins: what to publish in DNS.
+struct DkimInfo {
+    std::string domain;
+    std::string selector;   // always "default"
+    std::string algorithm;  // "rsa" or "ed25519" (the k= value)
+    bool enabled = true;    // outbound mail from the domain is signed
+    std::string dns_name;   // "default._domainkey.DOMAIN"
+    std::string txt_record;  // "v=DKIM1; k=rsa; p=MIIB..."
+    std::string zone_line;   // the same as a BIND zone-file line
+    std::string key_path;    // data_dir/dkim/DOMAIN/default.key
 };
 
 class Service {
@@ -100,6 +113,16 @@ class Service {
     Result<SettingInfo> get_setting(std::string_view key);
     Status set_setting(std::string_view key, std::string_view value);
     Status reset_setting(std::string_view key);  // back to the default
+
+    // DKIM keys live under data_dir/dkim (dkim/key_store.h); data_dir is the folder of the
+    // DB. A domain without a key gets one (RSA 2048) on first use.
+    Result<DkimInfo> dkim_show(std::string_view domain);
+    Status dkim_set_enabled(std::string_view domain, bool on);
+    // Replaces the key; nullopt keeps the current key type.
+    Result<DkimInfo> dkim_rotate(std::string_view domain,
+                                 std::optional<dkim::KeyType> type = std::nullopt);
+    // The key to sign the domain's mail with; nullopt when signing is off for it.
+    Result<std::optional<dkim::SigningKey>> dkim_signing_key(std::string_view domain);
 
     uint64_t generation();
 

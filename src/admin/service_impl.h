@@ -12,6 +12,7 @@ namespace magpie::admin {
 struct Service::Impl {
     std::mutex mu;
     store::Db db;
+    std::string data_dir;  // the DB's folder; DKIM keys live under data_dir/dkim
 
     explicit Impl(const std::string& path);
 
