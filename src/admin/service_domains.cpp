@@ -72,7 +72,7 @@ static void save_domain(store::Db& db, const store::Domain& d) {
 }
 
 Status Service::add_domain(std::string_view name, const DomainOptions& opts) {
-    return impl_->write([&]() -> Status {
+    auto added = impl_->write([&]() -> Status {
         auto n = check_domain_name(name);
         if (!n.ok()) return n;
         if (impl_->domain_exists(n.value))
@@ -86,6 +86,13 @@ Status Service::add_domain(std::string_view name, const DomainOptions& opts) {
         save_domain(impl_->db, d);
         return {};
     });
+    if (!added.ok()) return added;
+    // Every domain gets its DKIM signing key now (dkim_show makes a missing one).
+    auto dkim = dkim_show(name);
+    if (!dkim.ok())
+        return Status::error(Errc::Internal,
+                             "domain added, but its DKIM key was not made: " + dkim.message);
+    return {};
 }
 
 Status Service::set_domain(std::string_view name, const DomainOptions& opts) {
