@@ -5,6 +5,10 @@
 #include "cli/context.h"
 #include "server/serve.h"
 
+namespace magpie::cli {
+void add_dkim_commands(CLI::App& app, Context& ctx);  // dkim_cmd.cpp
+}
+
 int main(int argc, char** argv) {
     using namespace magpie;
     cli::Context ctx;
@@ -22,6 +26,7 @@ int main(int argc, char** argv) {
     cli::add_public_commands(app, ctx);
     cli::add_address_commands(app, ctx);
     cli::add_settings_commands(app, ctx);
+    cli::add_dkim_commands(app, ctx);
 
     try {
         app.parse(argc, argv);
