@@ -6,7 +6,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev
       libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang)
+  pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang python3-dkim python3-nacl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
