@@ -160,7 +160,9 @@ class StructureParser {
                 bounds_.pop_back();
                 end_line = line;
                 matched = idx;
-                p.body_end = before_eol(line, p.header_end);
+                // A closed inner multipart keeps its last line end; so does this one.
+                size_t floor = p.children.empty() ? p.header_end : p.children.back().body_end;
+                p.body_end = before_eol(line, std::max(floor, p.header_end));
                 return;
             }
             size_t after = line + 2 + boundary.size();

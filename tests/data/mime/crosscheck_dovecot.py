@@ -85,7 +85,13 @@ def show(tok):
     if tok is None:
         return "NIL"
     if isinstance(tok, list):
-        return "(" + " ".join(show(t) for t in tok) + ")"
+        # IMAP writes adjacent lists without a space ("1*body", "1*address").
+        out = ""
+        for i, t in enumerate(tok):
+            if i and not (isinstance(t, list) and isinstance(tok[i - 1], list)):
+                out += " "
+            out += show(t)
+        return "(" + out + ")"
     kind, v = tok
     if kind == "a":
         return v.decode("latin1")
