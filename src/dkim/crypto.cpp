@@ -2,6 +2,7 @@
 #include "dkim/crypto.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -13,6 +14,12 @@
 
 namespace magpie::dkim {
 namespace {
+
+// Failed parses leave entries in OpenSSL's per-thread error queue, where a TLS session on the
+// same thread would later find them (SSL_get_error); clear them on every failure path.
+struct ClearErrors {
+    ~ClearErrors() { ERR_clear_error(); }
+};
 
 PkeyPtr wrap(EVP_PKEY* k) {
     return PkeyPtr(k, EVP_PKEY_free);
@@ -58,6 +65,7 @@ PrivateKey PrivateKey::generate(KeyType type, int rsa_bits) {
 }
 
 std::optional<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
+    ClearErrors clear;
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     if (!bio) return std::nullopt;
     EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
@@ -126,6 +134,7 @@ std::string PrivateKey::sign(std::string_view data) const {
 }
 
 std::optional<PublicKey> PublicKey::from_dns(KeyType type, std::string_view der) {
+    ClearErrors clear;
     EVP_PKEY* k = nullptr;
     if (type == KeyType::Ed25519) {
         // RFC 8463 §4: p= is the bare 32-byte public key.
@@ -150,6 +159,7 @@ int PublicKey::bits() const {
 }
 
 bool PublicKey::verify(HashAlg hash, std::string_view data, std::string_view signature) const {
+    ClearErrors clear;
     MdCtx ctx;
     if (!ctx.p) return false;
     std::string hashed;
