@@ -49,8 +49,31 @@ struct Checker {
     const VerifyOptions& opts;
     int64_t now;
 
+    // Body hashes already computed, so several signatures with the same canonicalization,
+    // hash and l= hash a large body once.
+    struct BodyHash {
+        Canon canon;
+        HashAlg alg;
+        std::optional<uint64_t> limit;
+        std::string hash;
+        uint64_t length;
+    };
+    mutable std::vector<BodyHash> body_hashes;
+
+    const BodyHash& body_hash(Canon c, HashAlg alg, std::optional<uint64_t> limit) const;
     VerifyResult check(const HeaderField& field) const;
 };
+
+const Checker::BodyHash& Checker::body_hash(Canon c, HashAlg alg,
+                                            std::optional<uint64_t> limit) const {
+    for (auto& b : body_hashes)
+        if (b.canon == c && b.alg == alg && b.limit == limit) return b;
+    BodyHasher h(c, alg, limit);
+    h.update(msg.body);
+    std::string hash = h.finish();
+    body_hashes.push_back({c, alg, limit, std::move(hash), h.canonical_length()});
+    return body_hashes.back();
+}
 
 VerifyResult Checker::check(const HeaderField& field) const {
     VerifyResult r;
@@ -165,12 +188,9 @@ VerifyResult Checker::check(const HeaderField& field) const {
         return done(Verdict::PermError, "key too short");  // RFC 8301 §3.2
 
     // RFC 6376 §6.1.3: compute and compare the body hash, then the header signature.
-    BodyHasher body(bcanon, alg->hash, limit);
-    body.update(msg.body);
-    std::string body_hash = body.finish();
-    if (limit && body.canonical_length() < *limit)
-        return done(Verdict::Fail, "body shorter than l=");
-    if (body_hash != *bh) return done(Verdict::Fail, "body hash did not verify");
+    auto& body = body_hash(bcanon, alg->hash, limit);
+    if (limit && body.length < *limit) return done(Verdict::Fail, "body shorter than l=");
+    if (body.hash != *bh) return done(Verdict::Fail, "body hash did not verify");
     auto input = header_hash_input(msg.headers, names, hcanon, blank_b_value(field.raw));
     if (!pub->verify(alg->hash, input, *b)) return done(Verdict::Fail, "signature did not verify");
     return done(Verdict::Pass, "");
@@ -198,7 +218,7 @@ std::vector<VerifyResult> verify(std::string_view message, const TxtLookup& look
                                  const VerifyOptions& opts) {
     auto msg = split_message(message);
     int64_t now = opts.now ? *opts.now : static_cast<int64_t>(std::time(nullptr));
-    Checker checker{msg, lookup, opts, now};
+    Checker checker{msg, lookup, opts, now, {}};
     std::vector<VerifyResult> out;
     for (auto& h : msg.headers) {
         if (!iequals(h.name, "DKIM-Signature")) continue;
