@@ -19,10 +19,11 @@ std::shared_ptr<Snapshot> load_snapshot(Db& db) {
     s->settings = Settings::from_map(settings);
 
     for (auto st = db.prepare(
-             "SELECT name, user_addresses, group_addresses, catch_all, hidden_copy FROM domains");
+             "SELECT name, user_addresses, group_addresses, catch_all, hidden_copy, relay_host "
+             "FROM domains");
          st.step();) {
         Domain d{st.text(0), st.int64(1) != 0, st.int64(2) != 0, split_list(st.text(3)),
-                 st.text(4)};
+                 st.text(4), st.text(5)};
         s->domains.emplace(d.name, std::move(d));
     }
     for (auto st =
@@ -48,6 +49,16 @@ std::shared_ptr<Snapshot> load_snapshot(Db& db) {
          st.step();) {
         auto it = s->addresses.find(st.text(0));
         if (it != s->addresses.end()) it->second.destinations.push_back(st.text(1));
+    }
+    for (auto st = db.prepare(
+             "SELECT id, type, pattern, host, port, username, password, tls_required, enabled "
+             "FROM relay_rules ORDER BY id");
+         st.step();) {
+        auto type = parse_relay_type(st.text(1));
+        if (!type) continue;
+        s->relay_rules.push_back(RelayRule{st.int64(0), *type, st.text(2), st.text(3),
+                                           static_cast<int>(st.int64(4)), st.text(5), st.text(6),
+                                           st.int64(7) != 0, st.int64(8) != 0});
     }
     tx.commit();
     return s;

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/relay_rules.h"
 #include "store/settings.h"
 
 namespace magpie::store {
@@ -19,6 +20,9 @@ struct Domain {
     bool group_addresses = false;          // group@domain reaches the group's members
     std::vector<std::string> catch_all{};  // destinations for unknown recipients; empty means off
     std::string hidden_copy{};  // address that gets a copy of all inbound mail of the domain
+    // Relay domain: "host[:port]" of the next hop; mail to any local part goes there and
+    // nothing is delivered locally. Empty means a local domain. See store/relay_rules.h.
+    std::string relay_host{};
 };
 
 struct User {
@@ -51,6 +55,7 @@ struct Snapshot {
     std::unordered_map<std::string, Group> groups;
     std::unordered_map<std::string, PublicMailbox> public_mailboxes;
     std::unordered_map<std::string, Address> addresses;  // keyed by lower-case address
+    std::vector<RelayRule> relay_rules;                  // ordered by id
     uint64_t generation = 0;
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/strings.h"
 #include "store/address.h"
+#include "store/relay_rules.h"
 
 namespace magpie::store {
 namespace {
@@ -75,7 +76,9 @@ class Expander {
         if (depth > kMaxDepth || full()) return;
         auto [local_v, domain_v] = split_address(addr);
         std::string domain = to_lower(domain_v);
-        if (domain.empty() || !s_.domains.count(domain)) {
+        auto* dom = domain.empty() ? nullptr : find_ptr(s_.domains, domain);
+        // Remote domains, and relay domains (their next hop decides about local parts).
+        if (!dom || !dom->relay_host.empty()) {
             if (!domain.empty()) add(Target::Kind::Remote, normalize_remote(addr), rcpt);
             return;
         }
@@ -166,6 +169,8 @@ RcptStatus check_recipient(const Snapshot& s, std::string_view address, bool ins
     auto [local, domain] = split_address(address);
     if (domain.empty()) return RcptStatus::Unknown;
     if (!is_local_domain(s, domain)) return RcptStatus::NotLocalDomain;
+    // A relay domain accepts every local part; the next hop decides (store/relay_rules.h).
+    if (relay_domain_for(s, address)) return RcptStatus::Ok;
     auto m = match_address(s, to_lower(local), to_lower(domain));
     switch (m.kind) {
         case Match::Kind::Address:

@@ -44,6 +44,22 @@ CREATE TABLE address_destinations (
 );
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql",
+    // 1 -> 2: relay domains and relay rules (issue 5, sending mail out).
+    R"sql(
+ALTER TABLE domains ADD COLUMN relay_host TEXT NOT NULL DEFAULT '';
+CREATE TABLE relay_rules (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL CHECK (type IN ('recipient', 'sender', 'default')),
+    pattern TEXT NOT NULL DEFAULT '',
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL DEFAULT 25,
+    username TEXT NOT NULL DEFAULT '',
+    password TEXT NOT NULL DEFAULT '',
+    tls_required INTEGER NOT NULL DEFAULT 0,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (type, pattern)
+);
+)sql",
 };
 
 static constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];
