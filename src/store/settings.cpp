@@ -93,6 +93,9 @@ const std::vector<Field>& fields() {
                   "Messages per SMTP session."),
         string_field("helo_name", T::String, &S::helo_name, "",
                      "Name used in the SMTP banner and EHLO; empty means the hostname."),
+        int_field("bounce_size_limit", T::Size, &S::bounce_size_limit, "50000",
+                  "Largest original message returned whole in a delivery status notification "
+                  "without RET; above it only the header is returned."),
     };
     return table;
 }

@@ -53,6 +53,7 @@ struct Settings {
     int64_t smtp_max_commands = 10000;             // commands per session
     int64_t smtp_max_messages = 1000;              // messages per session
     std::string helo_name;                         // empty means the hostname
+    int64_t bounce_size_limit = 50000;  // DSN without RET: whole original up to this size
 
     // Unknown keys and invalid values are ignored (the default stays).
     static Settings from_map(const std::map<std::string, std::string>& values);
