@@ -17,7 +17,8 @@ json::value to_json(const store::Domain& d) {
                         {"user_addresses", d.user_addresses},
                         {"group_addresses", d.group_addresses},
                         {"catch_all", strings(d.catch_all)},
-                        {"hidden_copy", d.hidden_copy}};
+                        {"hidden_copy", d.hidden_copy},
+                        {"relay_host", d.relay_host}};
 }
 
 json::value to_json(const UserInfo& u) {

@@ -15,6 +15,8 @@ boost::json::value to_json(const store::Group& g);
 boost::json::value to_json(const store::PublicMailbox& p);
 boost::json::value to_json(const store::Address& a);
 boost::json::value to_json(const SettingInfo& s);
+boost::json::value to_json(const RelayRuleInfo& r);  // json_outbound.cpp
+boost::json::value to_json(const QueueItemInfo& q);
 // {"error": "...", "code": "invalid" | "not_found" | "exists" | "internal"}
 boost::json::value to_json(const Status& s);
 const char* errc_name(Errc c);

@@ -27,6 +27,45 @@ struct DomainOptions {
     std::optional<bool> group_addresses{};
     std::optional<std::vector<std::string>> catch_all{};  // destinations; empty list turns it off
     std::optional<std::string> hidden_copy{};             // address; empty turns it off
+    std::optional<std::string> relay_host{};  // "host[:port]": a relay domain; empty: local
+};
+
+// A relay rule as shown to admins: the password never leaves the service.
+struct RelayRuleInfo {
+    int64_t id = 0;
+    store::RelayRule::Type type = store::RelayRule::Type::Default;
+    std::string pattern;
+    std::string host;
+    int port = 25;
+    std::string username;
+    bool has_password = false;
+    bool tls_required = false;
+    bool enabled = true;
+};
+
+// Fields left empty keep their current value on edit (or the default when adding; `type`
+// and `host` are required then).
+struct RelayRuleOptions {
+    std::optional<store::RelayRule::Type> type{};
+    std::optional<std::string> pattern{};   // "user@domain" or "domain"; none for default
+    std::optional<std::string> host{};      // name or IP literal, optionally "[...]"
+    std::optional<int> port{};              // 1-65535
+    std::optional<std::string> username{};  // empty clears the credentials
+    std::optional<std::string> password{};
+    std::optional<bool> tls_required{};
+    std::optional<bool> enabled{};
+};
+
+// One message in the queue, as `queue list` shows it (queue/queue_admin.h).
+struct QueueItemInfo {
+    std::string id;
+    int64_t arrival = 0;  // unix seconds
+    int64_t size = 0;
+    std::string sender;                   // empty for the null sender
+    std::vector<std::string> recipients;  // still pending
+    std::string reason;                   // last deferral text, or ""
+    int attempts = 0;
+    int64_t next_attempt = 0;  // unix seconds; 0 when not deferred
 };
 
 struct UserOptions {
@@ -56,10 +95,10 @@ struct SettingInfo {
 // A domain's DKIM key as shown to admins: what to publish in DNS.
 struct DkimInfo {
     std::string domain;
-    std::string selector;   // always "default"
-    std::string algorithm;  // "rsa" or "ed25519" (the k= value)
-    bool enabled = true;    // outbound mail from the domain is signed
-    std::string dns_name;   // "default._domainkey.DOMAIN"
+    std::string selector;    // always "default"
+    std::string algorithm;   // "rsa" or "ed25519" (the k= value)
+    bool enabled = true;     // outbound mail from the domain is signed
+    std::string dns_name;    // "default._domainkey.DOMAIN"
     std::string txt_record;  // "v=DKIM1; k=rsa; p=MIIB..."
     std::string zone_line;   // the same as a BIND zone-file line
     std::string key_path;    // data_dir/dkim/DOMAIN/default.key
@@ -123,6 +162,25 @@ class Service {
                                  std::optional<dkim::KeyType> type = std::nullopt);
     // The key to sign the domain's mail with; nullopt when signing is off for it.
     Result<std::optional<dkim::SigningKey>> dkim_signing_key(std::string_view domain);
+
+    // Relay rules (store/relay_rules.h). Saving a rule also gives every other rule of the
+    // same type with the same host:port its credentials and TLS setting. At most one
+    // default rule exists.
+    Result<std::vector<RelayRuleInfo>> relay_list();
+    Result<RelayRuleInfo> relay_get(int64_t id);
+    Result<int64_t> relay_add(const RelayRuleOptions& opts);  // the new rule's id
+    Status relay_edit(int64_t id, const RelayRuleOptions& opts);
+    Status relay_set_enabled(int64_t id, bool on);
+    Status relay_remove(int64_t id);
+
+    // The queue under data_dir/queue (data_dir is the folder of the DB), read and changed
+    // while the server runs (queue/queue_admin.h).
+    Result<std::vector<QueueItemInfo>> queue_list();
+    Result<std::string> queue_show(std::string_view id);  // envelope summary + message
+    Status queue_delete(std::string_view id);
+    Result<int> queue_delete_all();  // how many were deleted
+    // Asks the running server to retry now; "" means every queued message.
+    Status queue_resend(std::string_view id);
 
     uint64_t generation();
 

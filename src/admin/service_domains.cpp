@@ -2,16 +2,19 @@
 #include "admin/service_impl.h"
 #include "core/strings.h"
 #include "store/address.h"
+#include "store/relay_rules.h"
 
 namespace magpie::admin {
 namespace {
 
 store::Domain read_domain(store::Statement& st) {
-    return {st.text(0), st.int64(1) != 0, st.int64(2) != 0, split_list(st.text(3)), st.text(4)};
+    return {st.text(0), st.int64(1) != 0, st.int64(2) != 0, split_list(st.text(3)),
+            st.text(4), st.text(5)};
 }
 
 constexpr const char* kSelect =
-    "SELECT name, user_addresses, group_addresses, catch_all, hidden_copy FROM domains";
+    "SELECT name, user_addresses, group_addresses, catch_all, hidden_copy, relay_host FROM "
+    "domains";
 
 Result<std::string> check_domain_name(std::string_view name) {
     auto d = to_lower(trim(name));
@@ -59,15 +62,27 @@ static Status apply_domain_options(Service::Impl& impl, store::Domain& d,
             d.hidden_copy = r.value;
         }
     }
+    if (opts.relay_host) {
+        d.relay_host.clear();
+        if (!trim(*opts.relay_host).empty()) {
+            auto hp = store::parse_relay_host(*opts.relay_host);
+            if (!hp)
+                return Status::error(Errc::Invalid, "relay host '" + *opts.relay_host +
+                                                        "' is not HOST or HOST:PORT");
+            d.relay_host =
+                hp->host.find(':') != std::string::npos ? "[" + hp->host + "]" : hp->host;
+            if (hp->port != 25) d.relay_host += ":" + std::to_string(hp->port);
+        }
+    }
     return {};
 }
 
 static void save_domain(store::Db& db, const store::Domain& d) {
     db.prepare(
           "INSERT OR REPLACE INTO domains (name, user_addresses, group_addresses, catch_all, "
-          "hidden_copy) VALUES (?, ?, ?, ?, ?)")
+          "hidden_copy, relay_host) VALUES (?, ?, ?, ?, ?, ?)")
         .bind_all(d.name, int64_t{d.user_addresses}, int64_t{d.group_addresses},
-                  join(d.catch_all, ","), d.hidden_copy)
+                  join(d.catch_all, ","), d.hidden_copy, d.relay_host)
         .run();
 }
 
