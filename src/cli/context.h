@@ -52,5 +52,7 @@ void add_group_commands(CLI::App& app, Context& ctx);
 void add_public_commands(CLI::App& app, Context& ctx);
 void add_address_commands(CLI::App& app, Context& ctx);
 void add_settings_commands(CLI::App& app, Context& ctx);
+void add_relay_commands(CLI::App& app, Context& ctx);
+void add_queue_commands(CLI::App& app, Context& ctx);
 
 }  // namespace magpie::cli

@@ -13,7 +13,10 @@ struct DomainArgs {
     bool no_catch_all = false;
     std::string hidden_copy;
     bool no_hidden_copy = false;
+    std::string relay;
+    bool no_relay = false;
     CLI::Option* catch_all_opt = nullptr;
+    CLI::Option* relay_opt = nullptr;
     CLI::Option* hidden_copy_opt = nullptr;
 
     void add_options(CLI::App* cmd) {
@@ -34,6 +37,11 @@ struct DomainArgs {
                                           "address that gets a copy of all inbound mail");
         cmd->add_flag("--no-hidden-copy", no_hidden_copy, "turn the hidden copy off")
             ->excludes(hidden_copy_opt);
+        relay_opt = cmd->add_option("--relay", relay,
+                                    "relay domain: send all its mail to HOST[:PORT] instead of "
+                                    "delivering locally");
+        cmd->add_flag("--no-relay", no_relay, "deliver the domain's mail locally")
+            ->excludes(relay_opt);
     }
 
     admin::DomainOptions options() const {
@@ -44,6 +52,8 @@ struct DomainArgs {
         if (no_catch_all) o.catch_all = std::vector<std::string>{};
         if (hidden_copy_opt->count()) o.hidden_copy = hidden_copy;
         if (no_hidden_copy) o.hidden_copy = std::string();
+        if (relay_opt->count()) o.relay_host = relay;
+        if (no_relay) o.relay_host = std::string();
         return o;
     }
 };
@@ -79,7 +89,8 @@ void add_domain_commands(CLI::App& app, Context& ctx) {
         print_list(ctx, ctx.service().list_domains(), [](const store::Domain& d) {
             return d.name + " user_addresses=" + yes_no(d.user_addresses) +
                    " group_addresses=" + yes_no(d.group_addresses) +
-                   " catch_all=" + join(d.catch_all, ",") + " hidden_copy=" + d.hidden_copy;
+                   " catch_all=" + join(d.catch_all, ",") + " hidden_copy=" + d.hidden_copy +
+                   (d.relay_host.empty() ? "" : " relay=" + d.relay_host);
         });
     });
 }

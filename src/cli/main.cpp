@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
     cli::add_public_commands(app, ctx);
     cli::add_address_commands(app, ctx);
     cli::add_settings_commands(app, ctx);
+    cli::add_relay_commands(app, ctx);
+    cli::add_queue_commands(app, ctx);
     cli::add_dkim_commands(app, ctx);
 
     try {
