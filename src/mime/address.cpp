@@ -2,6 +2,8 @@
 // commas, and RFC 3492 punycode decoding for IDN domains.
 #include "mime/address.h"
 
+#include <cctype>
+
 #include "core/strings.h"
 #include "mime/lexer.h"
 #include "mime/rfc2047.h"
@@ -15,7 +17,7 @@ class AddressParser {
     explicit AddressParser(std::string_view s) : lx_(s) {}
 
     std::vector<Address> run() {
-        while (!lx_.eof() && out_.size() < kMaxAddresses) {
+        while (!lx_.eof() && !stop_ && out_.size() < kMaxAddresses) {
             lx_.skip_cfws();
             if (lx_.consume(',') || lx_.consume(';')) continue;
             if (lx_.eof()) break;
@@ -29,6 +31,14 @@ class AddressParser {
   private:
     Lexer lx_;
     std::vector<Address> out_;
+    bool stop_ = false;
+
+    // A character that can continue a phrase (RFC 5322 §3.2.5 word).
+    static bool starts_word(char c) {
+        unsigned char u = static_cast<unsigned char>(c);
+        return c == '"' || u >= 0x80 || std::isalnum(u) ||
+               std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+    }
 
     // Phrase (RFC 5322 §3.2.5 with obs-phrase): words joined by single spaces.
     std::string phrase(std::string* comment) {
@@ -126,7 +136,7 @@ class AddressParser {
             g.group_start = true;
             g.mailbox = name;
             out_.push_back(std::move(g));
-            while (!lx_.eof() && out_.size() < kMaxAddresses) {
+            while (!lx_.eof() && !stop_ && out_.size() < kMaxAddresses) {
                 lx_.skip_cfws();
                 if (lx_.consume(',')) continue;
                 if (lx_.consume(';')) break;
@@ -158,7 +168,7 @@ class AddressParser {
                 a.mailbox.clear();
                 a.host.clear();
                 angle_addr(a);
-            } else if (junk && a.host.empty()) {
+            } else if (junk && a.host.empty() && starts_word(lx_.peek())) {
                 a.name = name;  // "Real Name" alone: a name without an address (as Dovecot)
                 a.mailbox.clear();
             } else if (!comment.empty()) {
@@ -166,14 +176,9 @@ class AddressParser {
             }
         }
         lx_.skip_cfws();
-        // Skip junk up to the next separator.
-        while (!lx_.eof() && lx_.peek() != ',' && !(in_group && lx_.peek() == ';')) {
-            if (lx_.peek() == '"') {
-                lx_.quoted_string();
-            } else {
-                lx_.advance();
-            }
-        }
+        // Junk before the next separator ends the whole list, as in Dovecot: what follows
+        // a syntax error is not trusted to be an address.
+        if (!lx_.eof() && lx_.peek() != ',' && !(in_group && lx_.peek() == ';')) stop_ = true;
         if (a.mailbox.empty() && a.host.empty() && a.name.empty() && a.route.empty()) return;
         out_.push_back(std::move(a));
     }

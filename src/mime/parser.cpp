@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/strings.h"
+#include "mime/lexer.h"
 
 namespace magpie::mime {
 
@@ -226,8 +227,16 @@ class StructureParser {
                 p.location = unfold_trim(f.raw_value);
             } else if (iequals(n, "language")) {
                 if (!p.language.empty()) continue;
-                // RFC 3282 §2: a comma-separated list of language tags.
-                for (auto& tag : split_list(unfold(f.raw_value), ", \t")) p.language.push_back(tag);
+                // RFC 3282 §2: a comma-separated list of language tags, with CFWS.
+                Lexer lx(f.raw_value);
+                while (!lx.eof()) {
+                    lx.skip_cfws();
+                    std::string_view tag = lx.token();
+                    if (!tag.empty())
+                        p.language.emplace_back(tag);
+                    else
+                        lx.advance();
+                }
             }
         }
         if (p.type_as_written == " ") p.type_as_written.clear();

@@ -78,10 +78,19 @@ TEST(MimeAddress, BrokenInputRecovers) {
     l = parse_address_list("Whomever");
     EXPECT_EQ(l[0].mailbox, "Whomever");
     EXPECT_EQ(l[0].host, "");
-    l = parse_address_list(",,, <a@b> junk junk, c@d, \"unterminated");
-    ASSERT_GE(l.size(), 2u);
+    l = parse_address_list(",,, <a@b>, c@d, \"unterminated");
+    ASSERT_EQ(l.size(), 3u);
     EXPECT_EQ(l[0].addr_spec(), "a@b");
     EXPECT_EQ(l[1].addr_spec(), "c@d");
+    EXPECT_EQ(l[2].mailbox, "unterminated");
+    // Junk after an address ends the list (Dovecot does the same).
+    l = parse_address_list("<a@b> junk, c@d");
+    ASSERT_EQ(l.size(), 1u);
+    l = parse_address_list("g: b: c@d;;, e@f");
+    ASSERT_EQ(l.size(), 3u);
+    EXPECT_TRUE(l[0].group_start);
+    EXPECT_EQ(l[1].mailbox, "b");
+    EXPECT_TRUE(l[2].group_end);
     EXPECT_TRUE(parse_address_list("").empty());
     EXPECT_TRUE(parse_address_list("  (only a comment) ").empty());
 }

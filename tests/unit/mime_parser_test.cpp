@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "mime/mapped_file.h"
 #include "mime/parser.h"
 #include "mime_test_util.h"
 
@@ -204,4 +205,15 @@ TEST(MimeParser, FiftyMegabyteMessageIsNotCopied) {
               m.data() + msg.root.children[1].header_end);
     EXPECT_GT(msg.root.children[1].body_size(), 50u << 19);
     EXPECT_LT(ms, 20000);
+}
+
+TEST(MimeParser, ParsesAMappedFile) {
+    MappedFile f((mime_test::testdata_dir() / "torture/rfc822_chain.eml").string());
+    Message msg = parse_message(f.data());
+    ASSERT_TRUE(msg.root.is_message());
+    EXPECT_EQ(msg.root.body_end, f.size());
+    MappedFile moved = std::move(f);
+    EXPECT_EQ(f.size(), 0u);
+    EXPECT_EQ(moved.data().substr(0, 5), "From:");
+    EXPECT_THROW(MappedFile("/nonexistent/file"), std::system_error);
 }
