@@ -166,16 +166,19 @@ bool delete_queue_item(const std::string& queue_dir, std::string_view id) {
     if (!valid_queue_id(id)) return false;
     auto dir = active_dir(queue_dir);
     auto path = active_path(queue_dir, std::string(id));
+    bool removed_any = false;
     // Side files first: a crash in between leaves a plain entry, never orphans.
     for (auto& name : names_with_prefix(dir, std::string(id) + ".")) {
         auto p = dir + "/" + name;
-        if (::unlink(p.c_str()) != 0 && errno != ENOENT)
+        if (::unlink(p.c_str()) == 0)
+            removed_any = true;
+        else if (errno != ENOENT)
             throw std::system_error(errno, std::generic_category(), "unlink " + p);
     }
     bool existed = ::unlink(path.c_str()) == 0;
     if (!existed && errno != ENOENT)
         throw std::system_error(errno, std::generic_category(), "unlink " + path);
-    fs::fsync_dir(dir);
+    if (existed || removed_any) fs::fsync_dir(dir);
     clear_resend_request(queue_dir, id);
     return existed;
 }
