@@ -1,6 +1,7 @@
 // MIME structure parsing (RFC 2046 §5.1 multipart, §5.2 message/rfc822) in one pass over
-// the buffer. Boundary lines are matched against every open multipart, innermost first,
-// so a missing close delimiter ends the inner part at the outer boundary (as Dovecot does).
+// the buffer. Boundary lines are matched against every open multipart, so a missing close
+// delimiter ends the inner part at the outer boundary (as Dovecot does). Limits: nesting
+// depth, message/rfc822 depth and part count (limits.h); past them a part is a leaf.
 #include "mime/parser.h"
 
 #include <algorithm>
@@ -34,9 +35,11 @@ class StructureParser {
 
         const Param* b = boundary_param(p.params);
         // Depth counts the root as level 1, as Dovecot's limit does.
-        bool can_nest = depth + 1 < lim_.max_depth && parts < lim_.max_parts;
+        bool is_msg = is_message_type(p);
+        bool can_nest = depth + 1 < lim_.max_depth && parts < lim_.max_parts &&
+                        (!is_msg || msg_depth < lim_.max_message_depth);
         bool has_boundary = p.is_multipart() && b && !b->imap_value.empty();
-        bool nests = has_boundary || (is_message_type(p) && msg_depth < lim_.max_message_depth);
+        bool nests = has_boundary || is_msg;
         if (nests && !can_nest) {
             // Too deep or too many parts: the part becomes an opaque leaf (as in Dovecot).
             p.nesting_truncated = true;
