@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config
       libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev
-      libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev)
+      libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev libunbound-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang python3-dkim python3-nacl)
 fi

@@ -54,6 +54,7 @@ struct Agent::Impl {
     int busy = 0;
     bool started = false, stopping = false;
     std::vector<std::thread> threads;
+    std::function<void(const std::string&)> remote_handler;
 
     Impl(const Config& c, SnapshotProvider p, int n)
         : cfg(c), snapshots(std::move(p)), workers(std::max(1, n)), writer(local_hostname(c)) {}
@@ -118,6 +119,14 @@ struct Agent::Impl {
             } catch (const std::exception& e) {
                 log::info("local", "delivery batch failed: {}", e.what());
             }
+            std::function<void(const std::string&)> on_remote;
+            {
+                std::lock_guard lock(mu);
+                on_remote = remote_handler;
+            }
+            if (on_remote)
+                for (size_t i = 0; i < batch.size(); ++i)
+                    if (outcomes[i] == BatchOutcome::RemotePending) on_remote(batch[i].id);
             std::lock_guard lock(mu);
             for (size_t i = 0; i < batch.size(); ++i) {
                 const std::string& id = batch[i].id;
@@ -151,6 +160,11 @@ void Agent::set_retry_delays(std::chrono::milliseconds first, std::chrono::milli
     std::lock_guard lock(impl_->mu);
     impl_->retry_first = first;
     impl_->retry_max = std::max(first, max);
+}
+
+void Agent::set_remote_handler(std::function<void(const std::string&)> handler) {
+    std::lock_guard lock(impl_->mu);
+    impl_->remote_handler = std::move(handler);
 }
 
 void Agent::start() {

@@ -25,6 +25,9 @@ class Agent {
     // Backoff for temporary failures: `first`, doubling per attempt, at most `max`
     // (defaults 1 min and 1 h). Call before start().
     void set_retry_delays(std::chrono::milliseconds first, std::chrono::milliseconds max);
+    // Called (from a worker thread) with each entry whose local targets are all done and
+    // whose remote targets are still pending: the outbound queue manager takes it from here.
+    void set_remote_handler(std::function<void(const std::string&)> handler);
     void start();                              // recovers queue/active, starts workers
     void submit(const std::string& queue_id);  // after a Writer::commit
     void stop();                               // finishes in-flight deliveries, then returns

@@ -27,6 +27,27 @@ awaitable<bool> Stream::handshake() {
     co_return true;
 }
 
+awaitable<bool> Stream::client_handshake(const std::string& host, bool verify, std::string& error) {
+    touch();
+    SSL_set_tlsext_host_name(stream_.native_handle(), host.c_str());
+    if (verify) {
+        stream_.set_verify_mode(ssl::verify_peer);
+        stream_.set_verify_callback(ssl::host_name_verification(host));
+    } else {
+        stream_.set_verify_mode(ssl::verify_none);
+    }
+    boost::system::error_code ec;
+    co_await stream_.async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+        long v = SSL_get_verify_result(stream_.native_handle());
+        error = v != X509_V_OK ? std::string("certificate verification failed: ") + X509_verify_cert_error_string(v)
+                               : "TLS handshake failed: " + ec.message();
+        co_return false;
+    }
+    tls_ = true;
+    co_return true;
+}
+
 std::string Stream::tls_info() {
     SSL* ssl = stream_.native_handle();
     int alg = 0;

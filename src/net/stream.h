@@ -16,6 +16,10 @@ public:
     bool tls() const { return tls_; }
     // Runs the server-side handshake; returns false (and logs nothing) on failure.
     awaitable<bool> handshake();
+    // Client side (STARTTLS to a next hop): SNI `host`; with `verify`, the chain must check
+    // against the context's CA store and the certificate must name `host`. On failure
+    // `error` says why.
+    awaitable<bool> client_handshake(const std::string& host, bool verify, std::string& error);
     // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
     std::string tls_info();
     awaitable<size_t> read_some(char* buf, size_t n);  // throws on error/EOF

@@ -9,10 +9,12 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "delivery/agent.h"
+#include "dns/resolver.h"
 #include "net/asio.h"
 #include "net/certificate.h"
 #include "net/conn_limits.h"
 #include "net/registry.h"
+#include "outbound/manager.h"
 #include "smtp/server.h"
 #include "store/directory.h"
 
@@ -113,6 +115,10 @@ int serve(const Config& cfg) {
     asio::io_context io(threads);
     asio::thread_pool blocking(static_cast<size_t>(std::max(4, threads * 2)));
     delivery::Agent agent(cfg, directory, std::max(2, threads));
+    dns::Resolver resolver(io, cfg.dns_resolver);
+    outbound::Manager outbound(io, blocking, cfg, directory, agent, resolver);
+    agent.set_remote_handler([&outbound](const std::string& id) { outbound.submit(id); });
+    outbound.start();
     agent.start();
 
     std::atomic<bool> stopping{false};
@@ -147,6 +153,8 @@ int serve(const Config& cfg) {
     for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
     io.run();
     for (auto& t : pool) t.join();
+    outbound.stop();
+    resolver.stop();
     blocking.join();
     agent.stop();
     log::info("master", "stopped");

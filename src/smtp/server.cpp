@@ -37,6 +37,8 @@ private:
     awaitable<Next> do_commit();
     awaitable<Next> do_auth();
     bool open_message();
+    // Postfix's names: smtpd for the server on port 25 (smtp is the outbound client).
+    const char* log_name() const { return listener_ == Listener::Smtp ? "smtpd" : listener_name(listener_); }
 
     ServerContext& ctx_;
     net::Stream stream_;
@@ -84,7 +86,7 @@ awaitable<void> Connection::flush() {
 }
 
 void Connection::write_log() {
-    for (auto& line : session_->take_log()) log::info(listener_name(listener_), "{}", line);
+    for (auto& line : session_->take_log()) log::info(log_name(), "{}", line);
 }
 
 bool Connection::open_message() {
@@ -117,7 +119,7 @@ awaitable<Next> Connection::do_data() {
         chunk.clear();
         if (reader.done()) break;
         if (!co_await fill()) {
-            log::info(listener_name(listener_), "lost connection after DATA from [{}]", ip_);
+            log::info(log_name(), "lost connection after DATA from [{}]", ip_);
             writer_.reset();
             co_return Next::Close;
         }
@@ -136,7 +138,7 @@ awaitable<Next> Connection::do_bdat() {
     std::string chunk;
     while (left > 0) {
         if (in_.empty() && !co_await fill()) {
-            log::info(listener_name(listener_), "lost connection after BDAT from [{}]", ip_);
+            log::info(log_name(), "lost connection after BDAT from [{}]", ip_);
             writer_.reset();
             co_return Next::Close;
         }
@@ -224,7 +226,7 @@ awaitable<void> Connection::run() {
 
     auto [per_ip, total] = ctx_.conns.add(ip_);
     net::ConnGuard guard(ctx_.conns, ip_);
-    const char* name = listener_name(listener_);
+    const char* name = log_name();
     log::info(name, "connect from [{}]", ip_);
 
     auto exec = co_await asio::this_coro::executor;

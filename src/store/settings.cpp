@@ -96,6 +96,24 @@ const std::vector<Field>& fields() {
         int_field("bounce_size_limit", T::Size, &S::bounce_size_limit, "50000",
                   "Largest original message returned whole in a delivery status notification "
                   "without RET; above it only the header is returned."),
+        int_field("queue_lifetime", T::Int, &S::queue_lifetime, "432000",
+                  "Seconds a message may stay queued for remote delivery before it bounces "
+                  "(default 120 hours, RFC 5321 §4.5.4.1)."),
+        int_field("queue_retry_min", T::Int, &S::queue_retry_min, "300",
+                  "First retry delay after a temporary failure, in seconds; doubles per attempt."),
+        int_field("queue_retry_max", T::Int, &S::queue_retry_max, "4000",
+                  "Longest retry delay, in seconds."),
+        int_field("smtp_outbound_port", T::Int, &S::smtp_outbound_port, "25",
+                  "TCP port used for delivery to MX hosts."),
+        int_field("smtp_connect_timeout", T::Int, &S::smtp_connect_timeout, "30",
+                  "Seconds to wait for an outbound TCP connection."),
+        int_field("smtp_command_timeout", T::Int, &S::smtp_command_timeout, "300",
+                  "Seconds to wait for each reply of a remote SMTP server."),
+        int_field("smtp_destination_concurrency", T::Int, &S::smtp_destination_concurrency, "20",
+                  "Parallel outbound connections per destination (domain or relay host)."),
+        string_field("tls_ca_file", T::String, &S::tls_ca_file, "",
+                     "Extra PEM CA bundle trusted when a relay rule requires TLS (besides the "
+                     "system CA store)."),
     };
     return table;
 }

@@ -52,6 +52,15 @@ struct Settings {
     int64_t smtp_hard_error_limit = 20;            // bad commands before 421 4.7.0
     int64_t smtp_max_commands = 10000;             // commands per session
     int64_t smtp_max_messages = 1000;              // messages per session
+    // Outbound queue.
+    int64_t queue_lifetime = 432000;      // seconds; then the message bounces
+    int64_t queue_retry_min = 300;        // seconds, doubling per attempt
+    int64_t queue_retry_max = 4000;       // seconds
+    int64_t smtp_outbound_port = 25;      // port for MX delivery
+    int64_t smtp_connect_timeout = 30;    // seconds
+    int64_t smtp_command_timeout = 300;   // seconds per reply
+    int64_t smtp_destination_concurrency = 20;
+    std::string tls_ca_file;              // extra CAs for required TLS
     std::string helo_name;                         // empty means the hostname
     int64_t bounce_size_limit = 50000;  // DSN without RET: whole original up to this size
 
