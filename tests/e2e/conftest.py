@@ -276,7 +276,8 @@ def queue_id_of(reply_text: str) -> str:
 class Magpie:
     """One magpie instance: its config, data folder, ports, process and CLI."""
 
-    def __init__(self, base: Path, name: str = "magpie", threads: int | None = None):
+    def __init__(self, base: Path, name: str = "magpie", threads: int | None = None,
+                 dns_resolver: str | None = None):
         self.base = Path(base)
         self.data = self.base / "data"
         self.config = self.base / "magpie.toml"
@@ -293,6 +294,9 @@ class Magpie:
                 f'smtp = "{HOST}:{self.smtp_port}"',
                 f'submission = "{HOST}:{self.submission_port}"',
                 f'submissions = "{HOST}:{self.submissions_port}"']
+        # Never the machine's resolver: a loopback port (a test DNS server when one runs,
+        # otherwise nothing answers and remote delivery just defers).
+        cfg += ["[dns]", f'resolver = "{dns_resolver or HOST + ":" + str(free_port())}"']
         self.base.mkdir(parents=True, exist_ok=True)
         self.config.write_text("\n".join(cfg) + "\n")
 
