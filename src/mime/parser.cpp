@@ -49,10 +49,12 @@ class StructureParser {
             p.content_type_invalid = false;
         }
         if (!hb.has_blank_line && hb.end < m_.size()) {
-            // A boundary line cut the header short: the body is empty (Dovecot agrees).
+            // A boundary line cut the header short: the body is empty, and the line end
+            // before the boundary belongs to the boundary (Dovecot agrees).
             end_line = hb.end;
             matched = match(hb.end);
-            p.body_end = hb.end;
+            give_eol_to_boundary(p, hb.end);
+            p.body_end = p.header_end;
             if (!is_message_type(p) || !can_nest) return p;
         }
         if (has_boundary && p.nesting_truncated) {
@@ -60,6 +62,7 @@ class StructureParser {
             // belongs to no part.
             bounds_.push_back(std::string_view(b->imap_value).substr(0, lim_.max_boundary_len));
             size_t own = find_boundary(p.header_end, matched);
+            if (matched >= 0 && own == p.header_end) give_eol_to_boundary(p, own);
             p.body_end = before_eol(own, p.header_end);
             bounds_.pop_back();
             end_line = find_boundary(own, matched);
@@ -72,12 +75,30 @@ class StructureParser {
         }
         // Parsed as a message whatever its transfer encoding, as Dovecot does.
         if (nests && can_nest) {
+            if (hb.has_blank_line && match(p.header_end) >= 0) {
+                // A boundary right after the header: the inner message is empty and the
+                // blank line's line end belongs to the boundary.
+                size_t line = p.header_end;
+                give_eol_to_boundary(p, line);
+                p.message = std::make_unique<Part>(
+                    entity(line, depth + 1, msg_depth + 1, false, end_line, matched));
+                p.message->header_start = p.message->header_end = p.message->body_end = p.body_end =
+                    p.header_end;
+                return p;
+            }
             p.message = std::make_unique<Part>(
                 entity(p.header_end, depth + 1, msg_depth + 1, false, end_line, matched));
-            p.body_end = p.message->body_end;
+            // An inner header cut short by a boundary gave its line end to the boundary,
+            // but the message part's body still includes it.
+            p.body_end = p.message->eol_given_to_boundary ? end_line : p.message->body_end;
+            if (end_line >= m_.size()) p.body_end = m_.size();
             return p;
         }
         end_line = find_boundary(p.header_end, matched);
+        if (matched >= 0 && end_line == p.header_end) {
+            // Empty body: the blank line's line end is the one before the boundary.
+            give_eol_to_boundary(p, end_line);
+        }
         p.body_end = before_eol(end_line, p.header_end);
         return p;
     }
@@ -136,6 +157,13 @@ class StructureParser {
         return m_.size();
     }
 
+    // A boundary line right at the end of p's header: the line end before it (the blank
+    // line's, or the last header line's) belongs to the boundary, not the header.
+    void give_eol_to_boundary(Part& p, size_t boundary_line) const {
+        p.header_end = before_eol(boundary_line, p.header_start);
+        p.eol_given_to_boundary = true;
+    }
+
     // RFC 2046 §5.1.1: the line end before a boundary belongs to the boundary.
     size_t before_eol(size_t line, size_t floor) const {
         if (line >= m_.size()) return m_.size();
@@ -152,6 +180,10 @@ class StructureParser {
         bool digest = p.subtype == "digest";
         int idx;
         size_t line = find_boundary(p.header_end, idx);  // skips the preamble
+        if (idx >= 0 && idx < mine && line == p.header_end) {
+            // An outer boundary right after the header takes the blank line's line end.
+            give_eol_to_boundary(p, line);
+        }
         for (;;) {
             if (idx < 0) {  // end of buffer: missing close delimiter
                 bounds_.pop_back();
@@ -164,9 +196,12 @@ class StructureParser {
                 bounds_.pop_back();
                 end_line = line;
                 matched = idx;
-                // A closed inner multipart keeps its last line end; so does this one.
-                size_t floor = p.children.empty() ? p.header_end : p.children.back().body_end;
-                p.body_end = before_eol(line, std::max(floor, p.header_end));
+                // The line end before the boundary ends the last part's body; if that
+                // part had none (its header gave it away), it stays in this one.
+                bool kept = !p.children.empty() && (p.children.back().eol_given_to_boundary ||
+                                                    p.children.back().keeps_boundary_eol);
+                p.keeps_boundary_eol = kept;
+                p.body_end = kept ? line : before_eol(line, p.header_end);
                 return;
             }
             size_t after = line + 2 + boundary.size();

@@ -24,12 +24,14 @@ struct Part {
     // Effective type, lower-case, defaults applied (RFC 2045 §5.2, RFC 2046 §5.1.5).
     std::string type;
     std::string subtype;
-    Params params;                      // Content-Type parameters as written
-    bool has_content_type = false;      // a valid Content-Type header was present
-    bool content_type_invalid = false;  // present but unparseable (treated as text/plain)
-    bool nesting_truncated = false;     // multipart/message past the limits, now a leaf
-    bool is_root = false;               // the top entity of the stored message
-    std::string type_as_written;        // when present and valid
+    Params params;                       // Content-Type parameters as written
+    bool has_content_type = false;       // a valid Content-Type header was present
+    bool content_type_invalid = false;   // present but unparseable (treated as text/plain)
+    bool nesting_truncated = false;      // multipart/message past the limits, now a leaf
+    bool is_root = false;                // the top entity of the stored message
+    bool eol_given_to_boundary = false;  // header ends right before a boundary line
+    bool keeps_boundary_eol = false;     // body_end includes the line end before the boundary
+    std::string type_as_written;         // when present and valid
     std::string subtype_as_written;
 
     Disposition disposition;  // type empty when absent

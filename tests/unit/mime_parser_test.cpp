@@ -217,3 +217,20 @@ TEST(MimeParser, ParsesAMappedFile) {
     EXPECT_EQ(moved.data().substr(0, 5), "From:");
     EXPECT_THROW(MappedFile("/nonexistent/file"), std::system_error);
 }
+
+TEST(MimeParser, LineEndBeforeABoundaryNeverBelongsToTheHeader) {
+    // Dovecot's ranges: the line end before a boundary line belongs to the boundary, even
+    // when it is the blank line ending a header or the end of a header cut short.
+    std::string m =
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\n"  // blank line, then the boundary
+        "--b\r\nContent-Type: text/plain\r\n"      // header cut short by the boundary
+        "--b\r\n\r\n"                              // empty header, then the boundary
+        "--b--\r\n";
+    Message msg = parse_message(m);
+    ASSERT_EQ(msg.root.children.size(), 3u);
+    EXPECT_EQ(msg.root.children[0].header_bytes(m), "Content-Type: text/plain\r\n");
+    EXPECT_EQ(msg.root.children[1].header_bytes(m), "Content-Type: text/plain");
+    EXPECT_EQ(msg.root.children[2].header_bytes(m), "");
+    for (const auto& c : msg.root.children) EXPECT_EQ(c.body_size(), 0u);
+}
