@@ -1,6 +1,9 @@
 // Runs blocking work (fsync, password hashing) on the blocking thread pool and resumes the
 // calling coroutine on its own executor afterwards. Not itself a coroutine: the callable
 // is moved through plain handlers, never held as a coroutine parameter.
+// Capture by reference only: GCC 12 mishandles closure temporaries with non-trivial
+// captures inside co_await expressions (a moved std::string was freed twice). The
+// awaiting coroutine stays suspended until the work is done, so references stay valid.
 #pragma once
 #include <exception>
 #include <type_traits>

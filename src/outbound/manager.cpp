@@ -540,7 +540,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
 
     awaitable<void> attempt_inner(const std::string& id, bool& forget, int& attempts, int64_t& next) {
         std::string path = queue::active_path(qdir(), id);
-        auto entry = co_await net::run_blocking(blocking, [path] { return queue::read_entry(path); });
+        auto entry = co_await net::run_blocking(blocking, [&path] { return queue::read_entry(path); });
         if (!entry) {
             forget = true;  // delivered, deleted by the admin, or unreadable (set aside by the agent)
             co_return;
