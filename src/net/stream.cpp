@@ -58,8 +58,11 @@ std::string Stream::tls_info() {
 
 awaitable<size_t> Stream::read_some(char* buf, size_t n) {
     touch();
-    size_t got = tls_ ? co_await stream_.async_read_some(asio::buffer(buf, n), asio::use_awaitable)
-                      : co_await stream_.next_layer().async_read_some(asio::buffer(buf, n), asio::use_awaitable);
+    size_t got = 0;  // if/else, not ?: (GCC 12 mishandles co_await in conditional expressions)
+    if (tls_)
+        got = co_await stream_.async_read_some(asio::buffer(buf, n), asio::use_awaitable);
+    else
+        got = co_await stream_.next_layer().async_read_some(asio::buffer(buf, n), asio::use_awaitable);
     touch();
     co_return got;
 }

@@ -437,7 +437,10 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
                 tcp::endpoint ep(addr, static_cast<unsigned short>(route.port));
                 std::string key = route.key() + "|" + ep.address().to_string();
                 auto client = take_pooled(key);
-                if (client && !co_await client->reset()) client.reset();
+                if (client) {
+                    bool alive = co_await client->reset();
+                    if (!alive) client.reset();
+                }
                 if (!client) {
                     client = std::make_unique<SmtpClient>(ex, client_tls);
                     if (auto f = co_await client->open(ep, hop.host, opts)) {

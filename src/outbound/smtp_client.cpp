@@ -305,7 +305,9 @@ awaitable<TxResult> SmtpClient::send(const queue::Envelope& env,
             pending += chunk;
             if (pending.size() < kChunk && more) continue;
             std::string cmd = fmt::format("BDAT {}{}\r\n", pending.size(), more ? "" : " LAST");
-            if (!co_await write(cmd) || !co_await write(pending)) {
+            bool sent = co_await write(cmd);
+            if (sent) sent = co_await write(pending);
+            if (!sent) {
                 res.failure = io_failure("while sending message content");
                 co_return res;
             }
@@ -377,7 +379,10 @@ awaitable<bool> SmtpClient::reset() {
 }
 
 awaitable<void> SmtpClient::quit() {
-    if (usable_ && co_await write("QUIT\r\n")) co_await read_reply();
+    if (usable_) {
+        bool sent = co_await write("QUIT\r\n");
+        if (sent) co_await read_reply();
+    }
     usable_ = false;
     if (stream_) {
         stream_->stop_watchdog();

@@ -137,7 +137,9 @@ awaitable<Next> Connection::do_bdat() {
     }
     std::string chunk;
     while (left > 0) {
-        if (in_.empty() && !co_await fill()) {
+        bool got = !in_.empty();  // no co_await inside && (GCC 12 coroutine bugs)
+        if (!got) got = co_await fill();
+        if (!got) {
             log::info(log_name(), "lost connection after BDAT from [{}]", ip_);
             writer_.reset();
             co_return Next::Close;
