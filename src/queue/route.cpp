@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "core/config.h"
 #include "core/strings.h"
 #include "store/relay_rules.h"
@@ -11,7 +13,9 @@ namespace magpie::queue {
 
 std::string Route::key() const {
     if (kind == Kind::Mx) return fmt::format("mx:{}:{}:{}", domain, port, tls_required);
-    return fmt::format("relay:{}:{}:{}:{}", host, port, username, tls_required);
+    // The password is part of it so that changed credentials never reuse an old session.
+    return fmt::format("relay:{}:{}:{}:{}:{:x}", host, port, username, tls_required,
+                       std::hash<std::string>{}(password));
 }
 
 Route route_for(const store::Snapshot& s, std::string_view sender, std::string_view rcpt, int mx_port) {
