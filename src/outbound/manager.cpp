@@ -11,6 +11,7 @@
 #include <random>
 #include <set>
 
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "dkim/key_store.h"
@@ -594,7 +595,9 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
 
         // Record what is final, durably, before anything else happens.
         std::vector<std::pair<size_t, std::string>> done;
-        std::vector<queue::DsnRecipient> failed, relayed;
+        std::vector<queue::DsnRecipient> failed, relayed, delayed;
+        bool warn_delay = s.delay_warning_time > 0 && unix_now() - entry->env.arrival >= s.delay_warning_time &&
+                          ::access((entry->path + ".warned").c_str(), F_OK) != 0;
         std::string defer_reason;
         double delay = static_cast<double>(unix_now() - entry->env.arrival);
         for (size_t k = 0; k < pending.size(); ++k) {
@@ -610,6 +613,18 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
                       o.relay, delay, o.status, word, o.text);
             if (o.fate == Fate::Deferred) {
                 if (defer_reason.empty()) defer_reason = o.text;
+                queue::Recipient none;
+                if (warn_delay && queue::dsn_wanted(entry->env, orig ? *orig : none, queue::DsnKind::Delay)) {
+                    queue::DsnRecipient d;  // RFC 3464 §2.3.3: action "delayed"
+                    d.address = target.name;
+                    d.orcpt = orig ? orig->orcpt : "";
+                    d.action = "delayed";
+                    d.status = o.status;
+                    d.remote_mta = o.relay == "none" ? "" : o.relay.substr(0, o.relay.find('['));
+                    d.diagnostic = o.smtp_reply.empty() ? "x-magpie; " + o.text : "smtp; " + o.smtp_reply;
+                    d.last_attempt = unix_now();
+                    delayed.push_back(d);
+                }
                 continue;
             }
             done.emplace_back(pending[k], o.fate == Fate::Sent ? "sent" : "bounced");
@@ -636,9 +651,14 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
             if (!done.empty() && !all_done) queue::mark_targets_done(*entry, done);
             if (!failed.empty()) send_dsn(*entry, failed, *snap);
             if (!relayed.empty()) send_dsn(*entry, relayed, *snap);
+            if (!delayed.empty() && !all_done) {
+                send_dsn(*entry, delayed, *snap);
+                fs::write_file_atomic(entry->path + ".warned", "", 0600);
+            }
             if (all_done) {
                 queue::remove_entry(*entry);
                 ::unlink((entry->path + ".defer").c_str());
+                ::unlink((entry->path + ".warned").c_str());
                 queue::sync_active(qdir());
                 log::info("qmgr", "{}: removed", id);
             } else {

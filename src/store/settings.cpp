@@ -99,6 +99,9 @@ const std::vector<Field>& fields() {
         int_field("queue_lifetime", T::Int, &S::queue_lifetime, "432000",
                   "Seconds a message may stay queued for remote delivery before it bounces "
                   "(default 120 hours, RFC 5321 §4.5.4.1)."),
+        int_field("delay_warning_time", T::Int, &S::delay_warning_time, "14400",
+                  "Seconds after which a sender that asked for NOTIFY=DELAY gets one \"delayed\" "
+                  "notification for recipients still being retried; 0 means never."),
         int_field("queue_retry_min", T::Int, &S::queue_retry_min, "300",
                   "First retry delay after a temporary failure, in seconds; doubles per attempt."),
         int_field("queue_retry_max", T::Int, &S::queue_retry_max, "4000",

@@ -54,6 +54,7 @@ struct Settings {
     int64_t smtp_max_messages = 1000;              // messages per session
     // Outbound queue.
     int64_t queue_lifetime = 432000;      // seconds; then the message bounces
+    int64_t delay_warning_time = 14400;   // seconds; NOTIFY=DELAY gets one warning then
     int64_t queue_retry_min = 300;        // seconds, doubling per attempt
     int64_t queue_retry_max = 4000;       // seconds
     int64_t smtp_outbound_port = 25;      // port for MX delivery

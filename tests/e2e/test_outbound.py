@@ -327,3 +327,30 @@ def test_relay_domain_forwards_any_local_part(server_factory, dns, sink):
         s.sendmail("ext@remote.example", ["anyone@branch.example"], make_message(new_token("rd")))
     msg = sink.wait_messages(1)[0]
     assert msg.rcpts == ["anyone@branch.example"]
+
+
+def test_delay_warning_once_for_notify_delay(server_factory, dns):
+    port = __import__("conftest").free_port()
+    m = outbound_server(server_factory, dns, port, delay_warning_time=1)
+    token = new_token("dly")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with smtplib.SMTP_SSL(HOST, m.submissions_port, timeout=scaled(30), context=ctx) as s:
+        s.login("alice", PASSWORDS["alice"])
+        s.sendmail("alice@example.com", ["slow@remote.example", "quiet@remote.example"],
+                   make_message(token, sender="alice@example.com"), rcpt_options=[])
+    # quiet@ asked nothing (failures only); a second message asks for delay notices
+    token2 = new_token("dly2")
+    with smtplib.SMTP_SSL(HOST, m.submissions_port, timeout=scaled(30), context=ctx) as s:
+        s.login("alice", PASSWORDS["alice"])
+        s.sendmail("alice@example.com", ["slow@remote.example"], make_message(token2, sender="alice@example.com"),
+                   rcpt_options=["NOTIFY=DELAY,FAILURE"])
+    wait_until(lambda: dsn_in(m, "alice", token2), 30, what="delay DSN")
+    time.sleep(scaled(4))  # several more retries happen meanwhile
+    dsns = dsn_in(m, "alice", token2)
+    assert len(dsns) == 1, "one delay warning, not one per retry"
+    text = dsns[0].read_bytes().decode()
+    assert "Action: delayed" in text and "Final-Recipient: rfc822; slow@remote.example" in text
+    assert not dsn_in(m, "alice", token), "no delay notice without NOTIFY=DELAY"
+    assert len(queue_list(m)) == 2, "still queued after the warning"
