@@ -92,7 +92,7 @@ const std::vector<Field>& fields() {
         int_field("smtp_max_messages", T::Int, &S::smtp_max_messages, "1000",
                   "Messages per SMTP session."),
         string_field("helo_name", T::String, &S::helo_name, "",
-                     "Name used in the SMTP banner and EHLO; empty means the hostname."),
+                     "Name the outbound SMTP client sends in EHLO/HELO; empty means the hostname."),
         int_field("bounce_size_limit", T::Size, &S::bounce_size_limit, "50000",
                   "Largest original message returned whole in a delivery status notification "
                   "without RET; above it only the header is returned."),

@@ -62,7 +62,7 @@ struct Settings {
     int64_t smtp_command_timeout = 300;   // seconds per reply
     int64_t smtp_destination_concurrency = 20;
     std::string tls_ca_file;              // extra CAs for required TLS
-    std::string helo_name;                         // empty means the hostname
+    std::string helo_name;                         // outbound EHLO name; empty means the hostname
     int64_t bounce_size_limit = 50000;  // DSN without RET: whole original up to this size
 
     // Unknown keys and invalid values are ignored (the default stays).
