@@ -123,7 +123,8 @@ Outcome outcome(Fate fate, std::string status, std::string text) {
 struct Manager::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::io_context& io, asio::thread_pool& blocking, const Config& cfg, store::SnapshotCache& dir,
          delivery::Agent& agent, dns::Resolver& dns)
-        : io(io), blocking(blocking), cfg(cfg), dir(dir), agent(agent), dns(dns), wake(io),
+        : io(io), blocking(blocking), cfg(cfg), dir(dir), agent(agent), dns(dns), sched(asio::make_strand(io)),
+          wake(sched),
           keys(cfg.data_dir + "/dkim"), client_tls(asio::ssl::context::tls_client) {
         client_tls.set_default_verify_paths();
         client_tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -136,6 +137,11 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     store::SnapshotCache& dir;
     delivery::Agent& agent;
     dns::Resolver& dns;
+    // The scheduler coroutine and every use of `wake` run on this strand: io has several
+    // threads, and a steady_timer is not thread-safe (a cancel() racing with async_wait()
+    // on another thread could leave the wait pending with its "has waits" flag cleared, so
+    // every later submit()'s cancel was a no-op and new mail waited for the 1 s tick).
+    asio::strand<asio::io_context::executor_type> sched;
     asio::steady_timer wake;
     dkim::KeyStore keys;
     asio::ssl::context client_tls;
@@ -163,7 +169,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
                 }
             }
         }
-        asio::post(io, [self = shared_from_this()] { self->wake.cancel(); });
+        asio::post(sched, [self = shared_from_this()] { self->wake.cancel(); });
     }
 
     int64_t backoff(const store::Settings& s, int attempts) const {
@@ -684,7 +690,7 @@ Manager::Manager(asio::io_context& io, asio::thread_pool& blocking, const Config
 Manager::~Manager() { stop(); }
 
 void Manager::start() {
-    asio::co_spawn(impl_->io, impl_->scheduler(), asio::detached);
+    asio::co_spawn(impl_->sched, impl_->scheduler(), asio::detached);
 }
 
 void Manager::submit(const std::string& id) { impl_->submit(id); }
@@ -693,7 +699,7 @@ void Manager::stop() {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
     impl_->pool.clear();
-    asio::post(impl_->io, [self = impl_] { self->wake.cancel(); });
+    asio::post(impl_->sched, [self = impl_] { self->wake.cancel(); });
 }
 
 }  // namespace magpie::outbound
