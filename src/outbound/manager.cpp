@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -150,6 +151,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     std::mutex mu;
     std::map<std::string, Item> items;
     std::map<std::string, int> active_per_dest;
+    std::map<std::string, std::deque<std::shared_ptr<asio::steady_timer>>> slot_waiters;
     std::multimap<std::string, PooledClient> pool;
     size_t in_flight = 0;
     bool stopping = false;
@@ -382,9 +384,12 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
         pool.emplace(key, PooledClient{std::move(c), std::chrono::steady_clock::now()});
     }
 
+    // A connection slot for `dest`; waiters queue up and are woken one by one by
+    // release_slot (the timer only ever fires by being cancelled).
     awaitable<void> acquire_slot(const std::string& dest, int64_t limit) {
-        asio::steady_timer t(co_await asio::this_coro::executor);
+        auto ex = co_await asio::this_coro::executor;
         for (;;) {
+            auto waiter = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
             {
                 std::lock_guard lock(mu);
                 int& n = active_per_dest[dest];
@@ -392,16 +397,23 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
                     ++n;
                     co_return;
                 }
+                slot_waiters[dest].push_back(waiter);
             }
-            t.expires_after(std::chrono::milliseconds(50));
             boost::system::error_code ec;
-            co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            co_await waiter->async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
     }
 
     void release_slot(const std::string& dest) {
         std::lock_guard lock(mu);
         if (--active_per_dest[dest] <= 0) active_per_dest.erase(dest);
+        auto it = slot_waiters.find(dest);
+        if (it == slot_waiters.end()) return;
+        auto waiter = it->second.front();
+        it->second.pop_front();
+        if (it->second.empty()) slot_waiters.erase(it);
+        // Cancelled on its own executor: the waiter's coroutine owns the timer.
+        asio::post(waiter->get_executor(), [waiter] { waiter->cancel(); });
     }
 
     // Delivers one route's targets of an entry; returns an outcome per target.
