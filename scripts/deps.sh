@@ -6,7 +6,8 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev
       libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev libunbound-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang python3-dkim python3-nacl)
+  pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang libclang-rt-14-dev
+         python3-dkim python3-nacl openssl unbound postfix)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -17,5 +18,15 @@ if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO=sudo
   $SUDO apt-get update -qq
+  # Postfix and unbound are test peers run privately by the tests: no system
+  # configuration, and no service started by the package scripts.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  added_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if ((added_policy)); then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
