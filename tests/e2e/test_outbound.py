@@ -354,3 +354,25 @@ def test_delay_warning_once_for_notify_delay(server_factory, dns):
     assert "Action: delayed" in text and "Final-Recipient: rfc822; slow@remote.example" in text
     assert not dsn_in(m, "alice", token), "no delay notice without NOTIFY=DELAY"
     assert len(queue_list(m)) == 2, "still queued after the warning"
+
+
+def test_queue_show_and_delete(server_factory, dns):
+    port = __import__("conftest").free_port()
+    m = outbound_server(server_factory, dns, port, queue_retry_min=3600, queue_retry_max=3600)
+    token = new_token("qsd")
+    submit(m, ["gone@remote.example"], token)
+    items = wait_until(lambda: [i for i in queue_list(m) if i.get("reason")], 20, what="deferred in queue")
+    qid = items[0]["id"]
+    shown = m.cli("queue", "show", qid).stdout
+    assert token in shown and "gone@remote.example" in shown
+    assert m.cli("queue", "show", "NOSUCHID0000000", check=False).returncode != 0
+    m.cli("queue", "delete", qid)
+    assert not queue_list(m)
+    s = SmtpSink(port)
+    try:
+        m.cli("queue", "resend", "--all")
+        time.sleep(scaled(3))
+        assert not s.messages, "a deleted message was still sent"
+        assert not dsn_in(m, "alice", token), "deleting does not bounce"
+    finally:
+        s.stop()
