@@ -13,5 +13,8 @@ std::string_view trim(std::string_view s);
 // Splits on any of `seps`, trims each piece and drops empty ones.
 std::vector<std::string> split_list(std::string_view s, std::string_view seps = ",");
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// Appends the UTF-8 encoding of a code point; surrogates and values past U+10FFFF become
+// U+FFFD.
+void append_utf8(char32_t cp, std::string& out);
 
 }  // namespace magpie
