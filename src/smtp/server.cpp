@@ -37,6 +37,7 @@ private:
     awaitable<Next> do_commit();
     awaitable<Next> do_auth();
     bool open_message();
+    void store_chunk(std::string& chunk);
     // Postfix's names: smtpd for the server on port 25 (smtp is the outbound client).
     const char* log_name() const { return listener_ == Listener::Smtp ? "smtpd" : listener_name(listener_); }
 
@@ -101,6 +102,20 @@ bool Connection::open_message() {
     return true;
 }
 
+// Appends message bytes to the queue file; a write error (disk full) is kept for the reply
+// at the end of the message, and the rest of the message is read and dropped.
+void Connection::store_chunk(std::string& chunk) {
+    if (writer_ && !chunk.empty()) {
+        try {
+            writer_->append(chunk);
+        } catch (const std::exception& e) {
+            write_error_ = e.what();
+            writer_.reset();
+        }
+    }
+    chunk.clear();
+}
+
 awaitable<Next> Connection::do_data() {
     open_message();
     DataReader reader(session_->data_limits(), true);
@@ -108,15 +123,7 @@ awaitable<Next> Connection::do_data() {
     for (;;) {
         size_t used = reader.feed(in_, chunk);
         in_.erase(0, used);
-        if (writer_ && !chunk.empty()) {
-            try {
-                writer_->append(chunk);
-            } catch (const std::exception& e) {
-                write_error_ = e.what();
-                writer_.reset();
-            }
-        }
-        chunk.clear();
+        store_chunk(chunk);
         if (reader.done()) break;
         if (!co_await fill()) {
             log::info(log_name(), "lost connection after DATA from [{}]", ip_);
@@ -147,15 +154,7 @@ awaitable<Next> Connection::do_bdat() {
         size_t take = std::min<size_t>(in_.size(), static_cast<size_t>(left));
         if (!discard) {
             reader_->feed(std::string_view(in_).substr(0, take), chunk);
-            if (writer_ && !chunk.empty()) {
-                try {
-                    writer_->append(chunk);
-                } catch (const std::exception& e) {
-                    write_error_ = e.what();
-                    writer_.reset();
-                }
-            }
-            chunk.clear();
+            store_chunk(chunk);
         }
         in_.erase(0, take);
         left -= static_cast<int64_t>(take);
