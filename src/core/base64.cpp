@@ -31,18 +31,20 @@ std::string base64_encode(std::string_view in) {
     return out;
 }
 
+int base64_value(unsigned char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
 std::optional<std::string> base64_decode(std::string_view in) {
     if (in.size() % 4 != 0) return std::nullopt;
     std::string out;
     out.reserve(in.size() / 4 * 3);
-    auto val = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
+    auto val = [](char c) { return base64_value(static_cast<unsigned char>(c)); };
     for (size_t i = 0; i < in.size(); i += 4) {
         bool last = i + 4 == in.size();
         int pad = 0;

@@ -1,6 +1,7 @@
 // Quoted-printable (RFC 2045 §6.7) and base64 (RFC 2045 §6.8) decoding.
 #include "mime/transfer_decode.h"
 
+#include "core/base64.h"
 #include "core/strings.h"
 
 namespace magpie::mime {
@@ -14,14 +15,6 @@ int hex_value(char c) {
     return -1;
 }
 
-int b64_value(unsigned char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
 
 }  // namespace
 
@@ -41,7 +34,7 @@ void decode_base64(std::string_view in, std::string& out) {
     int bits = 0;
     for (unsigned char c : in) {
         if (c == '=') break;  // RFC 2045 §6.8: '=' only pads the final unit
-        int v = b64_value(c);
+        int v = base64_value(c);
         if (v < 0) continue;  // §6.8: characters outside the alphabet are ignored
         acc = (acc << 6) | unsigned(v);
         bits += 6;
