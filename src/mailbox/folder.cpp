@@ -1,0 +1,556 @@
+// Folder: loading, sync, listing, flags and expunge (see folder.h, docs/mailbox-store.md).
+#include "mailbox/folder.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <system_error>
+#include <unordered_set>
+
+#include "core/fs.h"
+#include "mailbox/flags.h"
+
+namespace magpie::mailbox {
+namespace {
+
+struct DirEntry {
+    std::string name;
+    bool in_new = false;
+};
+
+void scan_dir(const std::string& dir, bool in_new, std::vector<DirEntry>& out) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    while (dirent* de = ::readdir(d)) {
+        if (de->d_name[0] == '.') continue;
+        out.push_back({de->d_name, in_new});
+    }
+    ::closedir(d);
+}
+
+// new/ first: a file moved new/ -> cur/ between the two reads is then seen twice, never
+// missed; the cur/ entry wins.
+std::vector<DirEntry> scan_maildir(const std::string& dir) {
+    std::vector<DirEntry> out;
+    scan_dir(dir + "/new", true, out);
+    scan_dir(dir + "/cur", false, out);
+    return out;
+}
+
+// A fresh index starts its modseqs at the clock in microseconds, so a rebuilt index never
+// hands out a modseq lower than one a client saw before (RFC 7162 §3.1.1).
+uint64_t modseq_base() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+Folder::Folder(std::string dir, std::string hostname)
+    : dir_(std::move(dir)), host_(std::move(hostname)) {}
+
+void Folder::ensure_loaded() {
+    if (!loaded_) sync_locked(false);
+}
+
+void Folder::rebuild_base_map() {
+    uid_by_base_.clear();
+    uid_by_base_.reserve(uidlist_.entries.size());
+    for (const auto& e : uidlist_.entries) uid_by_base_[std::string(base_of(e.filename))] = e.uid;
+}
+
+void Folder::reload_uidlist_if_changed() {
+    std::string path = dir_ + "/dovecot-uidlist";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        uidlist_stat_ = {};
+        return;
+    }
+    stat_key key{st.st_ino, st.st_size, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
+    if (key == uidlist_stat_) return;
+    Uidlist fresh;
+    std::string data;
+    try {
+        data = fs::read_file(path);
+    } catch (const std::exception&) {
+        return;
+    }
+    if (!fresh.parse(data)) return;
+    if (fresh.uidvalidity != uidlist_.uidvalidity) {
+        idx_ = IndexData{};  // another process renumbered: nothing cached is valid
+        idx_.uidvalidity = fresh.uidvalidity;
+        idx_.highest_modseq = idx_.expunge_floor = modseq_base();
+        index_dirty_ = true;
+    }
+    uidlist_ = std::move(fresh);
+    uidlist_stat_ = key;
+    rebuild_base_map();
+}
+
+void Folder::load() {
+    for (const char* sub : {"", "/cur", "/new", "/tmp"}) {
+        std::string d = dir_ + sub;
+        if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
+            throw std::system_error(errno, std::generic_category(), "mkdir " + d);
+        }
+    }
+    keywords_.load(dir_ + "/dovecot-keywords");
+    auto index = read_index(dir_ + "/magpie-index");
+    reload_uidlist_if_changed();
+    if (uidlist_.uidvalidity == 0) {
+        // No usable uidlist. The index, when intact, still knows every UID: keep them.
+        Uidlist u;
+        u.guid = new_guid_hex();
+        if (index && index->uidvalidity != 0) {
+            u.uidvalidity = index->uidvalidity;
+            for (const auto& r : index->records) u.entries.push_back({r.uid, "", r.filename});
+            u.next_uid = u.entries.empty() ? 1 : u.entries.back().uid + 1;
+        } else {
+            u.uidvalidity = static_cast<uint32_t>(::time(nullptr));
+            if (index && index->uidvalidity >= u.uidvalidity)
+                u.uidvalidity = index->uidvalidity + 1;
+        }
+        UidlistLock lock(dir_);
+        lock.commit(u.serialize());
+        uidlist_stat_ = {};
+        reload_uidlist_if_changed();
+    }
+    if (index && index->uidvalidity == uidlist_.uidvalidity) {
+        idx_ = std::move(*index);
+        // Keep only records whose UID still names the same file in the uidlist.
+        std::erase_if(idx_.records, [&](const IndexRecord& r) {
+            auto it = uid_by_base_.find(std::string(base_of(r.filename)));
+            return it == uid_by_base_.end() || it->second != r.uid;
+        });
+    } else {
+        idx_ = IndexData{};
+        idx_.uidvalidity = uidlist_.uidvalidity;
+        idx_.highest_modseq = idx_.expunge_floor = modseq_base();
+        index_dirty_ = true;
+    }
+    loaded_ = true;
+}
+
+IndexRecord* Folder::find_record(uint32_t uid) {
+    auto it = std::lower_bound(idx_.records.begin(), idx_.records.end(), uid,
+                               [](const IndexRecord& r, uint32_t u) { return r.uid < u; });
+    return it != idx_.records.end() && it->uid == uid ? &*it : nullptr;
+}
+
+void Folder::insert_record(IndexRecord rec) {
+    auto it = std::lower_bound(idx_.records.begin(), idx_.records.end(), rec.uid,
+                               [](const IndexRecord& r, uint32_t u) { return r.uid < u; });
+    if (it != idx_.records.end() && it->uid == rec.uid) {
+        *it = std::move(rec);
+    } else {
+        idx_.records.insert(it, std::move(rec));
+    }
+}
+
+void Folder::record_expunge(uint32_t uid) {
+    idx_.expunged.push_back({uid, ++idx_.highest_modseq});
+    if (idx_.expunged.size() > kMaxExpungedTracked) {
+        size_t drop = idx_.expunged.size() - kMaxExpungedTracked;
+        idx_.expunge_floor = idx_.expunged[drop - 1].modseq;
+        idx_.expunged.erase(idx_.expunged.begin(), idx_.expunged.begin() + drop);
+    }
+}
+
+std::vector<uint32_t> Folder::update_uidlist(const std::vector<std::string>& add,
+                                             const std::vector<uint32_t>& remove) {
+    UidlistLock lock(dir_);
+    reload_uidlist_if_changed();  // another process may have written it meanwhile
+    std::vector<uint32_t> uids;
+    if (!remove.empty()) {
+        std::unordered_set<uint32_t> gone(remove.begin(), remove.end());
+        std::erase_if(uidlist_.entries, [&](const UidlistEntry& e) { return gone.count(e.uid); });
+    }
+    for (const auto& name : add) {
+        auto it = uid_by_base_.find(std::string(base_of(name)));
+        if (it != uid_by_base_.end()) {
+            uids.push_back(it->second);  // numbered by the other process
+            continue;
+        }
+        uint32_t uid = uidlist_.next_uid++;
+        uidlist_.entries.push_back({uid, "", name});
+        uid_by_base_[std::string(base_of(name))] = uid;
+        uids.push_back(uid);
+    }
+    if (uidlist_.guid.empty()) uidlist_.guid = new_guid_hex();
+    lock.commit(uidlist_.serialize());
+    uidlist_stat_ = {};
+    reload_uidlist_if_changed();
+    return uids;
+}
+
+void Folder::save_index() {
+    if (!index_dirty_) return;
+    write_index(dir_ + "/magpie-index", idx_);
+    index_dirty_ = false;
+}
+
+std::string Folder::path_of(const IndexRecord& r) const {
+    return dir_ + (r.in_new ? "/new/" : "/cur/") + r.filename;
+}
+
+MessageInfo Folder::info_of(const IndexRecord& r) const {
+    MaildirName n = parse_maildir_name(r.filename);
+    MessageInfo m;
+    m.uid = r.uid;
+    m.flags = n.flags;
+    m.keywords = keywords_.names_of(n.keywords);
+    m.size = r.size;
+    m.internal_date = r.internal_date;
+    m.save_date = r.save_date;
+    m.modseq = r.modseq;
+    m.in_new = r.in_new;
+    m.path = path_of(r);
+    return m;
+}
+
+SyncResult Folder::sync(bool see_new) {
+    std::lock_guard lock(mu_);
+    return sync_locked(see_new);
+}
+
+SyncResult Folder::sync_locked(bool see_new) {
+    if (!loaded_) load();
+    SyncResult res;
+    reload_uidlist_if_changed();
+    std::vector<DirEntry> files = scan_maildir(dir_);
+    std::vector<char> seen(idx_.records.size(), 0);
+    std::vector<DirEntry> fresh;       // not in the uidlist
+    std::vector<IndexRecord> rebuilt;  // in the uidlist, not in the index
+    auto visit = [&](const DirEntry& f) {
+        auto it = uid_by_base_.find(std::string(base_of(f.name)));
+        if (it == uid_by_base_.end()) {
+            fresh.push_back(f);
+            return;
+        }
+        IndexRecord* r = find_record(it->second);
+        if (!r) {
+            IndexRecord rec;
+            rec.uid = it->second;
+            rec.filename = f.name;
+            rec.in_new = f.in_new;
+            rebuilt.push_back(std::move(rec));
+            return;
+        }
+        seen[r - idx_.records.data()] = 1;
+        if (r->filename == f.name && r->in_new == f.in_new) return;
+        MaildirName before = parse_maildir_name(r->filename), after = parse_maildir_name(f.name);
+        r->filename = f.name;
+        r->in_new = f.in_new;
+        index_dirty_ = true;
+        if (before.flags != after.flags || before.keywords != after.keywords) {
+            r->modseq = ++idx_.highest_modseq;
+            res.flags_changed.push_back(r->uid);
+        }
+    };
+    for (const auto& f : files) visit(f);
+
+    // Records without a file: expunged by someone else, or renamed while we read the
+    // directories. Read once more before believing it.
+    if (std::count(seen.begin(), seen.end(), 0) > 0) {
+        std::vector<DirEntry> again = scan_maildir(dir_);
+        size_t before_fresh = fresh.size(), before_rebuilt = rebuilt.size();
+        for (const auto& f : again) {
+            auto it = uid_by_base_.find(std::string(base_of(f.name)));
+            if (it == uid_by_base_.end()) continue;
+            if (IndexRecord* r = find_record(it->second); r && !seen[r - idx_.records.data()]) {
+                visit(f);
+            }
+        }
+        fresh.resize(before_fresh);
+        rebuilt.resize(before_rebuilt);
+    }
+    std::vector<uint32_t> gone;
+    for (size_t i = 0; i < seen.size(); ++i) {
+        if (!seen[i]) gone.push_back(idx_.records[i].uid);
+    }
+    if (!gone.empty()) {
+        std::unordered_set<uint32_t> g(gone.begin(), gone.end());
+        std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
+        for (uint32_t uid : gone) record_expunge(uid);
+        res.expunged = gone;
+        index_dirty_ = true;
+    }
+
+    // Files with a UID but no index record (index lost or behind): stat once.
+    auto fill = [&](IndexRecord& rec) {
+        struct stat st {};
+        std::string p = path_of(rec);
+        bool ok = ::stat(p.c_str(), &st) == 0;
+        auto sz = size_from_name(base_of(rec.filename));
+        rec.size = sz ? *sz : ok ? static_cast<uint64_t>(st.st_size) : 0;
+        rec.internal_date = ok ? st.st_mtime : ::time(nullptr);
+        rec.save_date = ok ? st.st_ctime : ::time(nullptr);
+        rec.modseq = ++idx_.highest_modseq;
+    };
+    for (auto& rec : rebuilt) {
+        fill(rec);
+        res.added.push_back(rec.uid);
+        insert_record(std::move(rec));
+        index_dirty_ = true;
+    }
+
+    // New files: UIDs in name order (Maildir names start with the delivery time).
+    std::unordered_set<std::string> dup;
+    std::vector<DirEntry> unique;
+    for (auto& f : fresh) {
+        if (dup.insert(std::string(base_of(f.name))).second) unique.push_back(f);
+    }
+    std::sort(unique.begin(), unique.end(),
+              [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    std::vector<uint32_t> stale;  // uidlist lines whose file is gone
+    if (!gone.empty()) stale = gone;
+    if (!unique.empty() || !stale.empty()) {
+        std::vector<std::string> names;
+        for (const auto& f : unique) names.push_back(f.name);
+        std::vector<uint32_t> uids = update_uidlist(names, stale);
+        for (size_t i = 0; i < unique.size(); ++i) {
+            IndexRecord rec;
+            rec.uid = uids[i];
+            rec.filename = unique[i].name;
+            rec.in_new = unique[i].in_new;
+            fill(rec);
+            rec.save_date = ::time(nullptr);
+            res.added.push_back(rec.uid);
+            insert_record(std::move(rec));
+            index_dirty_ = true;
+        }
+    }
+    std::sort(res.added.begin(), res.added.end());
+
+    if (see_new) {
+        // Seen by a session: move to cur/ with an info part (Dovecot appends ":2,").
+        for (auto& r : idx_.records) {
+            if (!r.in_new) continue;
+            MaildirName n = parse_maildir_name(r.filename);
+            std::string to = make_maildir_name(n.base, n.flags, n.keywords);
+            std::string from_path = path_of(r);
+            if (::rename(from_path.c_str(), (dir_ + "/cur/" + to).c_str()) != 0) continue;
+            r.filename = to;
+            r.in_new = false;
+            res.recent.push_back(r.uid);
+            index_dirty_ = true;
+        }
+    }
+    save_index();
+    return res;
+}
+
+std::vector<MessageInfo> Folder::messages() {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    std::vector<MessageInfo> out;
+    out.reserve(idx_.records.size());
+    for (const auto& r : idx_.records) out.push_back(info_of(r));
+    return out;
+}
+
+std::optional<MessageInfo> Folder::message(uint32_t uid) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    if (IndexRecord* r = find_record(uid)) return info_of(*r);
+    return std::nullopt;
+}
+
+std::optional<std::string> Folder::read_message(uint32_t uid) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        IndexRecord* r = find_record(uid);
+        if (!r) return std::nullopt;
+        try {
+            return fs::read_file(path_of(*r));
+        } catch (const std::system_error& e) {
+            if (e.code().value() != ENOENT) throw;
+        }
+        sync_locked(false);  // renamed by another process: find it again
+    }
+    return std::nullopt;
+}
+
+FolderStatus Folder::status() {
+    std::lock_guard lock(mu_);
+    sync_locked(false);
+    FolderStatus s;
+    for (const auto& r : idx_.records) {
+        MaildirName n = parse_maildir_name(r.filename);
+        ++s.messages;
+        if (r.in_new) ++s.recent;
+        if (!(n.flags & kSeen)) ++s.unseen;
+        if (n.flags & kDeleted) ++s.deleted;
+        s.size += r.size;
+    }
+    s.uidnext = uidlist_.next_uid;
+    s.uidvalidity = uidlist_.uidvalidity;
+    s.highest_modseq = idx_.highest_modseq;
+    return s;
+}
+
+uint32_t Folder::uidvalidity() {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    return uidlist_.uidvalidity;
+}
+
+uint32_t Folder::uid_next() {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    return uidlist_.next_uid;
+}
+
+uint64_t Folder::highest_modseq() {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    return idx_.highest_modseq;
+}
+
+std::vector<std::string> Folder::keyword_names() {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    return keywords_.all();
+}
+
+uint32_t Folder::keyword_bits(const std::vector<std::string>& names) {
+    uint32_t bits = 0;
+    bool added = false;
+    for (const auto& k : names) {
+        if (auto i = keywords_.intern(k, &added)) bits |= 1u << *i;
+    }
+    // The mapping must be on disk before any file name uses a new letter.
+    if (added) keywords_.save(dir_ + "/dovecot-keywords");
+    return bits;
+}
+
+std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, FlagOp op,
+                                          uint32_t flags, const std::vector<std::string>& kw,
+                                          std::optional<uint64_t> unchanged_since,
+                                          std::vector<uint32_t>* modified) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    uint32_t kbits = op == FlagOp::Remove ? 0 : keyword_bits(kw);
+    if (op == FlagOp::Remove) {
+        for (const auto& k : kw) {
+            if (auto i = keywords_.find(k)) kbits |= 1u << *i;
+        }
+    }
+    std::vector<uint32_t> changed;
+    bool resynced = false;
+    for (uint32_t uid : uids) {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            IndexRecord* r = find_record(uid);
+            if (!r) break;
+            if (unchanged_since && r->modseq > *unchanged_since) {
+                if (modified) modified->push_back(uid);
+                break;
+            }
+            MaildirName n = parse_maildir_name(r->filename);
+            uint32_t f = n.flags, k = n.keywords;
+            if (op == FlagOp::Add) {
+                f |= flags;
+                k |= kbits;
+            } else if (op == FlagOp::Remove) {
+                f &= ~flags;
+                k &= ~kbits;
+            } else {
+                f = flags;
+                k = kbits;
+            }
+            if (f == n.flags && k == n.keywords) break;
+            std::string to = make_maildir_name(n.base, f, k);
+            if (::rename(path_of(*r).c_str(), (dir_ + "/cur/" + to).c_str()) == 0) {
+                r->filename = to;
+                r->in_new = false;
+                r->modseq = ++idx_.highest_modseq;
+                index_dirty_ = true;
+                changed.push_back(uid);
+                break;
+            }
+            if (errno != ENOENT || resynced) break;
+            sync_locked(false);  // renamed or expunged by another process
+            resynced = true;
+        }
+    }
+    save_index();
+    return changed;
+}
+
+std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, bool deleted_only) {
+    std::vector<uint32_t> done;
+    for (uint32_t uid : uids) {
+        IndexRecord* r = find_record(uid);
+        if (!r) continue;
+        if (deleted_only && !(parse_maildir_name(r->filename).flags & kDeleted)) continue;
+        if (::unlink(path_of(*r).c_str()) != 0 && errno != ENOENT) continue;
+        done.push_back(uid);
+    }
+    if (done.empty()) return done;
+    fs::fsync_dir(dir_ + "/cur");
+    std::unordered_set<uint32_t> g(done.begin(), done.end());
+    std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
+    for (uint32_t uid : done) record_expunge(uid);
+    index_dirty_ = true;
+    update_uidlist({}, done);
+    save_index();
+    return done;
+}
+
+std::vector<uint32_t> Folder::expunge_deleted(const std::vector<uint32_t>* only) {
+    std::lock_guard lock(mu_);
+    sync_locked(false);
+    std::vector<uint32_t> uids;
+    if (only) {
+        uids = *only;
+    } else {
+        for (const auto& r : idx_.records) uids.push_back(r.uid);
+    }
+    return expunge_locked(uids, true);
+}
+
+std::vector<uint32_t> Folder::expunge_uids(const std::vector<uint32_t>& uids) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    return expunge_locked(uids, false);
+}
+
+std::vector<uint32_t> Folder::vanished_since(uint64_t since, bool* complete) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    if (complete) *complete = since >= idx_.expunge_floor;
+    std::vector<uint32_t> out;
+    for (const auto& x : idx_.expunged) {
+        if (x.modseq > since) out.push_back(x.uid);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void Folder::set_cached(uint32_t uid, std::string envelope, std::string bodystructure) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    if (IndexRecord* r = find_record(uid)) {
+        r->envelope = std::move(envelope);
+        r->bodystructure = std::move(bodystructure);
+        index_dirty_ = true;
+        save_index();
+    }
+}
+
+std::optional<std::pair<std::string, std::string>> Folder::cached(uint32_t uid) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    IndexRecord* r = find_record(uid);
+    if (!r || (r->envelope.empty() && r->bodystructure.empty())) return std::nullopt;
+    return std::make_pair(r->envelope, r->bodystructure);
+}
+
+}  // namespace magpie::mailbox

@@ -1,0 +1,160 @@
+// One Maildir folder (INBOX or a ".Name" folder): UIDs from dovecot-uidlist, flags from the
+// file names, modseqs and caches in magpie-index. One Folder object per folder per process
+// (see Store); every public method takes the folder's mutex, so sessions on several
+// threads share it. Other processes (Dovecot, a delivery agent, a shell) may change the
+// Maildir at any time: sync() finds what they did.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "mailbox/index_file.h"
+#include "mailbox/keywords.h"
+#include "mailbox/uidlist.h"
+
+namespace magpie::mailbox {
+
+struct MessageInfo {
+    uint32_t uid = 0;
+    uint32_t flags = 0;  // Flag bits (flags.h)
+    std::vector<std::string> keywords;
+    uint64_t size = 0;
+    int64_t internal_date = 0;
+    int64_t save_date = 0;
+    uint64_t modseq = 0;
+    bool in_new = false;  // not yet seen by any session (IMAP \Recent candidates)
+    std::string path;
+};
+
+struct SyncResult {
+    std::vector<uint32_t> added;          // new UIDs (external deliveries, other processes)
+    std::vector<uint32_t> expunged;       // files gone since the last sync
+    std::vector<uint32_t> flags_changed;  // renamed by another process
+    std::vector<uint32_t> recent;         // moved new/ -> cur/ by this sync (see_new)
+};
+
+struct FolderStatus {  // RFC 9051 §6.3.11 STATUS, RFC 7162 HIGHESTMODSEQ
+    uint32_t messages = 0, recent = 0, unseen = 0, deleted = 0;
+    uint32_t uidnext = 0, uidvalidity = 0;
+    uint64_t size = 0, highest_modseq = 0;
+};
+
+enum class FlagOp { Add, Remove, Replace };
+
+// A message to write with append().
+struct AppendRequest {
+    std::string_view data;
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;
+    int64_t internal_date = 0;  // 0: now
+};
+
+// Where a message to copy lives, read from the source folder.
+struct CopySource {
+    uint32_t uid = 0;
+    std::string path;
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;
+    uint64_t size = 0;
+    int64_t internal_date = 0;
+};
+
+constexpr size_t kMaxExpungedTracked = 10000;  // VANISHED history kept per folder
+
+class Folder {
+  public:
+    // `dir` is the Maildir directory (root for INBOX); tmp/ new/ cur/ are created on
+    // first use. `hostname` goes into the names of files Magpie writes.
+    Folder(std::string dir, std::string hostname);
+
+    const std::string& dir() const { return dir_; }
+
+    // Scans new/ and cur/ against the uidlist and the index. With see_new, files in new/
+    // move to cur/ (an IMAP SELECT/NOOP does this; EXAMINE and STATUS do not).
+    SyncResult sync(bool see_new = false);
+
+    // Snapshots; the folder is synced first if it was never loaded.
+    std::vector<MessageInfo> messages();
+    std::optional<MessageInfo> message(uint32_t uid);
+    std::optional<std::string> read_message(uint32_t uid);  // whole file
+    FolderStatus status();
+    uint32_t uidvalidity();
+    uint32_t uid_next();
+    uint64_t highest_modseq();
+    std::vector<std::string> keyword_names();
+
+    // Changes flags of the given UIDs; returns the UIDs whose flags changed. With
+    // unchanged_since (RFC 7162 §3.2 UNCHANGEDSINCE), messages with a higher modseq are
+    // left alone and listed in *modified. Unknown keywords beyond 26 are ignored.
+    std::vector<uint32_t> store_flags(const std::vector<uint32_t>& uids, FlagOp op, uint32_t flags,
+                                      const std::vector<std::string>& keywords,
+                                      std::optional<uint64_t> unchanged_since = std::nullopt,
+                                      std::vector<uint32_t>* modified = nullptr);
+    // Removes messages flagged \Deleted (only those in `only` when given: UID EXPUNGE).
+    std::vector<uint32_t> expunge_deleted(const std::vector<uint32_t>* only = nullptr);
+    // Removes the given UIDs whatever their flags (the source side of MOVE).
+    std::vector<uint32_t> expunge_uids(const std::vector<uint32_t>& uids);
+    // RFC 7162 §3.2.5.2 VANISHED: UIDs expunged with modseq > since. *complete is false when
+    // the history does not reach back that far (the caller must fall back to the full set).
+    std::vector<uint32_t> vanished_since(uint64_t since, bool* complete);
+
+    // Writes a message (tmp/, fsync, rename into cur/ with its flags) and returns its UID.
+    uint32_t append(const AppendRequest& req);
+    // Copy support: where the sources are, and adding them here (hard link when possible).
+    std::vector<CopySource> copy_sources(const std::vector<uint32_t>& uids);
+    std::vector<std::pair<uint32_t, uint32_t>> add_copies(const std::vector<CopySource>& src);
+
+    // Cached ENVELOPE / BODYSTRUCTURE strings (computed by the IMAP layer).
+    void set_cached(uint32_t uid, std::string envelope, std::string bodystructure);
+    std::optional<std::pair<std::string, std::string>> cached(uint32_t uid);
+
+  private:
+    void ensure_loaded();
+    void load();
+    SyncResult sync_locked(bool see_new);
+    void reload_uidlist_if_changed();
+    void rebuild_base_map();
+    // Takes the uidlist lock, rereads it if another process changed it, drops `remove`,
+    // gives UIDs to `add` (file names) and writes it. Returns the UIDs of `add`, in order.
+    std::vector<uint32_t> update_uidlist(const std::vector<std::string>& add,
+                                         const std::vector<uint32_t>& remove);
+    IndexRecord* find_record(uint32_t uid);
+    void insert_record(IndexRecord rec);
+    void record_expunge(uint32_t uid);
+    MessageInfo info_of(const IndexRecord& r) const;
+    std::string path_of(const IndexRecord& r) const;
+    std::vector<uint32_t> expunge_locked(const std::vector<uint32_t>& uids, bool deleted_only);
+    uint32_t keyword_bits(const std::vector<std::string>& names);
+    void save_index();
+    std::string unique_base(uint64_t size);
+
+    std::mutex mu_;
+    const std::string dir_;
+    const std::string host_;
+    bool loaded_ = false;
+    Uidlist uidlist_;
+    struct stat_key {
+        ino_t ino = 0;
+        off_t size = -1;
+        int64_t mtime_ns = 0;
+        bool operator==(const stat_key&) const = default;
+    } uidlist_stat_;
+    std::unordered_map<std::string, uint32_t> uid_by_base_;
+    Keywords keywords_;
+    IndexData idx_;
+    bool index_dirty_ = false;
+};
+
+// Copies (or, with move, moves) messages from one folder to another; returns
+// (source UID, target UID) pairs for COPYUID (RFC 4315 §3). Locks one folder at a time.
+std::vector<std::pair<uint32_t, uint32_t>> copy_messages(Folder& from, Folder& to,
+                                                         const std::vector<uint32_t>& uids,
+                                                         bool move = false);
+
+}  // namespace magpie::mailbox

@@ -1,0 +1,167 @@
+// magpie-index reader and writer (see index_file.h).
+#include "mailbox/index_file.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "core/fs.h"
+
+namespace magpie::mailbox {
+namespace {
+
+constexpr std::string_view kMagic = "magpie-index 1\n";
+
+uint64_t fnv1a(std::string_view s) {
+    uint64_t h = 1469598103934665603ull;
+    for (char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+void append_escaped(std::string& out, std::string_view s) {
+    for (char c : s) {
+        switch (c) {
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            default:
+                out += c;
+        }
+    }
+}
+
+std::string unescape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\\' || i + 1 == s.size()) {
+            out += s[i];
+            continue;
+        }
+        char c = s[++i];
+        out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+    }
+    return out;
+}
+
+template <typename T>
+bool num(std::string_view s, T& out) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// Splits on tabs into at most `max` fields.
+size_t split_tabs(std::string_view line, std::string_view* f, size_t max) {
+    size_t n = 0, start = 0;
+    while (n < max) {
+        size_t tab = line.find('\t', start);
+        if (tab == std::string_view::npos || n + 1 == max) {
+            f[n++] = line.substr(start);
+            break;
+        }
+        f[n++] = line.substr(start, tab - start);
+        start = tab + 1;
+    }
+    return n;
+}
+
+}  // namespace
+
+std::string serialize_index(const IndexData& d) {
+    std::string out(kMagic);
+    out += "V" + std::to_string(d.uidvalidity) + " H" + std::to_string(d.highest_modseq) + " F" +
+           std::to_string(d.expunge_floor) + "\n";
+    for (const auto& r : d.records) {
+        out += "M\t" + std::to_string(r.uid) + "\t" + std::to_string(r.modseq) + "\t" +
+               std::to_string(r.size) + "\t" + std::to_string(r.internal_date) + "\t" +
+               std::to_string(r.save_date) + (r.in_new ? "\tn\t" : "\tc\t");
+        append_escaped(out, r.filename);
+        out += '\t';
+        append_escaped(out, r.envelope);
+        out += '\t';
+        append_escaped(out, r.bodystructure);
+        out += '\n';
+    }
+    for (const auto& x : d.expunged) {
+        out += "X\t" + std::to_string(x.uid) + "\t" + std::to_string(x.modseq) + "\n";
+    }
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "Z\t%016llx\n", static_cast<unsigned long long>(fnv1a(out)));
+    out += sum;
+    return out;
+}
+
+std::optional<IndexData> parse_index(std::string_view data) {
+    if (data.substr(0, kMagic.size()) != kMagic) return std::nullopt;
+    // The checksum line closes the file; anything torn or edited fails here.
+    size_t z = data.rfind("\nZ\t");
+    if (z == std::string_view::npos || data.back() != '\n') return std::nullopt;
+    std::string_view body = data.substr(0, z + 1);
+    uint64_t want = 0;
+    std::string_view hex = data.substr(z + 3, data.size() - z - 4);
+    auto r = std::from_chars(hex.data(), hex.data() + hex.size(), want, 16);
+    if (r.ec != std::errc() || want != fnv1a(body)) return std::nullopt;
+
+    IndexData d;
+    size_t pos = kMagic.size();
+    size_t nl = body.find('\n', pos);
+    std::string_view head = body.substr(pos, nl - pos);
+    if (std::sscanf(std::string(head).c_str(), "V%u H%llu F%llu", &d.uidvalidity,
+                    reinterpret_cast<unsigned long long*>(&d.highest_modseq),
+                    reinterpret_cast<unsigned long long*>(&d.expunge_floor)) != 3) {
+        return std::nullopt;
+    }
+    pos = nl + 1;
+    while (pos < body.size()) {
+        nl = body.find('\n', pos);
+        std::string_view line = body.substr(pos, nl - pos);
+        pos = nl + 1;
+        std::string_view f[10];
+        size_t n = split_tabs(line, f, 10);
+        if (f[0] == "M" && n == 10) {
+            IndexRecord rec;
+            if (!num(f[1], rec.uid) || !num(f[2], rec.modseq) || !num(f[3], rec.size) ||
+                !num(f[4], rec.internal_date) || !num(f[5], rec.save_date)) {
+                return std::nullopt;
+            }
+            rec.in_new = f[6] == "n";
+            rec.filename = unescape(f[7]);
+            rec.envelope = unescape(f[8]);
+            rec.bodystructure = unescape(f[9]);
+            if (!d.records.empty() && d.records.back().uid >= rec.uid) return std::nullopt;
+            d.records.push_back(std::move(rec));
+        } else if (f[0] == "X" && n == 3) {
+            ExpungedUid x;
+            if (!num(f[1], x.uid) || !num(f[2], x.modseq)) return std::nullopt;
+            d.expunged.push_back(x);
+        } else {
+            return std::nullopt;
+        }
+    }
+    return d;
+}
+
+std::optional<IndexData> read_index(const std::string& path) {
+    try {
+        return parse_index(fs::read_file(path));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+void write_index(const std::string& path, const IndexData& d) {
+    fs::write_file_atomic(path, serialize_index(d));
+}
+
+}  // namespace magpie::mailbox
