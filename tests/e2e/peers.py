@@ -290,3 +290,227 @@ class PostfixSink:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+
+class PostfixSmarthost:
+    """Debian's real Postfix as an authenticated smarthost: a private instance (own
+    config_directory, queue_directory and maillog under `base`, smtpd on a free
+    127.0.0.1 port) with STARTTLS (`smtpd_tls_auth_only`) and SASL AUTH through a private
+    Dovecot auth service on another loopback port. Only authenticated clients may relay
+    (127.0.0.1 is not in mynetworks); relayed mail goes to `relay_to` (host, port), e.g. an
+    SmtpSink. Needs root (Postfix's master and Dovecot drop privileges themselves)."""
+
+    SERVICES = [  # master.cf: the services a relay needs, none chrooted
+        "pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
+        "tlsmgr unix - - n 1000? 1 tlsmgr", "rewrite unix - - n - - trivial-rewrite",
+        "bounce unix - - n - 0 bounce", "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce",
+        "verify unix - - n - 1 verify", "flush unix n - n 1000? 0 flush", "proxymap unix - - n - - proxymap",
+        "proxywrite unix - - n - 1 proxymap", "smtp unix - - n - - smtp", "relay unix - - n - - smtp",
+        "showq unix n - n - - showq", "error unix - - n - - error", "retry unix - - n - - error",
+        "discard unix - - n - - discard", "local unix - n n - - local", "anvil unix - - n - 1 anvil",
+        "scache unix - - n - 1 scache", "postlog unix-dgram n - n - 1 postlogd"]
+
+    def __init__(self, base: Path, cert: tuple[Path, Path], relay_to: tuple[str, int],
+                 users: dict[str, str], hostname: str = "smarthost.relay.example"):
+        self.base = Path(base)
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.auth_port = free_port()
+        self.dovecot: subprocess.Popen | None = None
+        self.pf_etc = self.base / "postfix" / "etc"
+        self.pf_queue = self.base / "postfix" / "queue"
+        self.maillog = self.base / "postfix" / "maillog"
+        self.dc = self.base / "dovecot"
+        self.started_postfix = False
+        self.pf_lib: Path | None = None
+        try:
+            self._start_dovecot(users)
+            self._start_postfix(cert, relay_to, hostname)
+        except BaseException:
+            self.stop()
+            raise
+
+    # -- Dovecot: SASL only -------------------------------------------------
+    def _start_dovecot(self, users: dict[str, str]):
+        (self.dc / "run").mkdir(parents=True, exist_ok=True)
+        (self.dc / "state").mkdir(parents=True, exist_ok=True)
+        passwd = self.dc / "passwd"
+        passwd.write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in users.items()))
+        conf = self.dc / "dovecot.conf"
+        conf.write_text(f"""\
+base_dir = {self.dc}/run
+state_dir = {self.dc}/state
+instance_name = magpie-test-{self.auth_port}
+protocols =
+listen = 127.0.0.1
+ssl = no
+log_path = {self.dc}/dovecot.log
+auth_mechanisms = plain login
+disable_plaintext_auth = no
+auth_verbose = yes
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {passwd}
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup
+}}
+service auth {{
+  # root: the test's tmp dir is not readable by the dovecot user
+  user = root
+  inet_listener sasl {{
+    address = 127.0.0.1
+    port = {self.auth_port}
+  }}
+}}
+""")
+        self.dovecot = subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stdin=subprocess.DEVNULL,
+                                        stdout=open(self.dc / "dovecot.out", "wb"), stderr=subprocess.STDOUT)
+
+        def up():
+            if self.dovecot.poll() is not None:
+                raise AssertionError(f"dovecot exited with {self.dovecot.returncode}: " + self._tail(self.dc / "dovecot.out")
+                                     + self._tail(self.dc / "dovecot.log"))
+            return _connects(self.auth_port)
+        wait_until(up, 20, what="dovecot auth listening")
+
+    # -- Postfix ----------------------------------------------------------
+    def _start_postfix(self, cert: tuple[Path, Path], relay_to: tuple[str, int], hostname: str):
+        for d in (self.pf_etc, self.pf_queue):
+            d.mkdir(parents=True, exist_ok=True)
+        # master opens data_directory/master.lock as the postfix user, who cannot reach into
+        # pytest's 0700 tmp dirs: that one directory lives in /tmp (removed by stop()).
+        import tempfile
+        self.pf_lib = Path(tempfile.mkdtemp(prefix="magpie-pf-lib."))
+        os.chmod(self.pf_lib, 0o755)
+        shutil.chown(self.pf_lib, "postfix", "postfix")
+        lib = self.pf_lib
+        for extra in ("dynamicmaps.cf", "dynamicmaps.cf.d"):
+            src = Path("/etc/postfix") / extra
+            if src.is_file():
+                shutil.copy(src, self.pf_etc / extra)
+            elif src.is_dir():
+                shutil.copytree(src, self.pf_etc / extra, dirs_exist_ok=True)
+        (self.pf_etc / "main.cf").write_text(f"""\
+compatibility_level = 3.6
+queue_directory = {self.pf_queue}
+data_directory = {lib}
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = {hostname}
+mydomain = relay.example
+myorigin = $myhostname
+mydestination =
+relay_domains =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+# 127.0.0.1 is NOT trusted: relaying needs SASL
+mynetworks = 192.0.2.0/24
+smtpd_peername_lookup = no
+smtpd_banner = $myhostname ESMTP
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+smtpd_recipient_restrictions =
+smtpd_tls_cert_file = {cert[0]}
+smtpd_tls_key_file = {cert[1]}
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = yes
+smtpd_tls_loglevel = 1
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:{self.auth_port}
+relayhost = [{relay_to[0]}]:{relay_to[1]}
+smtp_tls_security_level = none
+smtputf8_enable = no
+biff = no
+maillog_file = {self.maillog}
+maillog_file_prefixes = {self.base}
+""")
+        (self.pf_etc / "master.cf").write_text(
+            f"{HOST}:{self.port} inet n - n - - smtpd\n" + "\n".join(self.SERVICES) + "\n")
+        self.started_postfix = True
+        p = subprocess.run(["postfix", "-c", str(self.pf_etc), "start"], capture_output=True, text=True,
+                           timeout=scaled(60))
+        if p.returncode != 0:
+            raise AssertionError(f"postfix start failed ({p.returncode}): {p.stdout}{p.stderr}"
+                                 + self._tail(self.maillog))
+        wait_until(lambda: _connects(self.port), 30, what="postfix smtpd listening")
+
+    # -- inspection ---------------------------------------------------------
+    @staticmethod
+    def _tail(p: Path) -> str:
+        try:
+            return "\n" + p.read_text(errors="replace")[-3000:]
+        except FileNotFoundError:
+            return ""
+
+    def log(self) -> str:
+        try:
+            return self.maillog.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def auth_log(self) -> str:
+        return self._tail(self.dc / "dovecot.log")
+
+    def wait_log(self, pattern: str, timeout: float = 30, count: int = 1) -> list[str]:
+        import re
+        rx = re.compile(pattern)
+
+        def found():
+            hits = [ln for ln in self.log().splitlines() if rx.search(ln)]
+            return hits if len(hits) >= count else None
+        return wait_until(found, timeout, what=f"postfix maillog line /{pattern}/")
+
+    # -- teardown -----------------------------------------------------------
+    def _master_pid(self) -> int | None:
+        try:
+            return int((self.pf_queue / "pid" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self):
+        if self.started_postfix:
+            self.started_postfix = False
+            pid = self._master_pid()
+            try:
+                subprocess.run(["postfix", "-c", str(self.pf_etc), "stop"], capture_output=True,
+                               timeout=scaled(30))
+            except subprocess.TimeoutExpired:
+                pass
+            if pid:
+                deadline = time.monotonic() + scaled(10)
+                while time.monotonic() < deadline and _alive(pid):
+                    time.sleep(0.1)
+                if _alive(pid):
+                    try:
+                        os.kill(pid, 9)
+                    except ProcessLookupError:
+                        pass
+        if self.pf_lib is not None:
+            shutil.rmtree(self.pf_lib, ignore_errors=True)
+            self.pf_lib = None
+        if self.dovecot is not None and self.dovecot.poll() is None:
+            self.dovecot.terminate()
+            try:
+                self.dovecot.wait(scaled(10))
+            except subprocess.TimeoutExpired:
+                self.dovecot.kill()
+                self.dovecot.wait(5)
+
+
+def _connects(port: int) -> bool:
+    try:
+        socket.create_connection((HOST, port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
