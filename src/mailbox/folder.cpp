@@ -112,9 +112,13 @@ void Folder::load() {
             for (const auto& r : index->records) u.entries.push_back({r.uid, "", r.filename});
             u.next_uid = u.entries.empty() ? 1 : u.entries.back().uid + 1;
         } else {
+            // UIDs are truly lost: a new UIDVALIDITY (RFC 9051 §2.3.1.1). A folder that
+            // has messages already had one, at most "now": take the next second.
             u.uidvalidity = static_cast<uint32_t>(::time(nullptr));
-            if (index && index->uidvalidity >= u.uidvalidity)
+            if (!scan_maildir(dir_).empty()) ++u.uidvalidity;
+            if (index && index->uidvalidity >= u.uidvalidity) {
                 u.uidvalidity = index->uidvalidity + 1;
+            }
         }
         UidlistLock lock(dir_);
         lock.commit(u.serialize());

@@ -1,0 +1,70 @@
+// A user's mail store: the Maildir++ root (INBOX) and its ".Name" folders, one shared
+// Folder object per folder, folder create/delete/rename/list with SPECIAL-USE
+// attributes (RFC 6154), subscriptions (Dovecot's "subscriptions" file) and quota usage.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailbox/folder.h"
+
+namespace magpie::mailbox {
+
+struct FolderEntry {
+    std::string name;         // UTF-8, '.' separated; "INBOX" for the root
+    std::string special_use;  // "\\Sent", "\\Drafts", ... or empty (RFC 6154 §2)
+    bool has_children = false;
+    bool no_select = false;  // a parent level with no folder of its own (\NonExistent)
+    bool subscribed = false;
+};
+
+struct QuotaUsage {
+    uint64_t bytes = 0;
+    uint64_t messages = 0;
+};
+
+enum class StoreError { None, Exists, NotFound, Invalid, HasInferiors };
+
+class Store {
+  public:
+    Store(std::string root, std::string hostname);
+    const std::string& root() const { return root_; }
+
+    // The shared Folder object of a folder, or nullptr when it does not exist.
+    std::shared_ptr<Folder> folder(const std::string& name);
+    std::string folder_path(const std::string& name) const;
+    bool exists(const std::string& name) const;
+
+    StoreError create(const std::string& name);
+    // Removes the folder's own directory; children stay (RFC 9051 §6.3.5).
+    StoreError remove(const std::string& name);
+    // Renames a folder and its children; INBOX cannot be renamed here.
+    StoreError rename(const std::string& from, const std::string& to);
+    std::vector<FolderEntry> list();
+
+    std::vector<std::string> subscriptions();
+    void subscribe(const std::string& name, bool on);
+
+    // INBOX, Sent, Drafts, Trash, Junk, Archive, subscribed; harmless when they exist.
+    void ensure_standard_folders();
+    // Sum of ",S=" sizes (stat where a name has none) and message count of all folders.
+    QuotaUsage quota_usage();
+
+  private:
+    void save_subscriptions(const std::vector<std::string>& names);
+    std::vector<std::string> folder_names() const;
+
+    const std::string root_;
+    const std::string host_;
+    std::mutex mu_;
+    std::map<std::string, std::shared_ptr<Folder>> open_;
+};
+
+// RFC 6154 attribute of a standard folder name, or "".
+std::string special_use_of(const std::string& name);
+
+}  // namespace magpie::mailbox
