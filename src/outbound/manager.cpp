@@ -503,14 +503,19 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
         }
         release_slot(dest);
         if (!delivered) {
-            Failure f = last.value_or(Failure{false, "4.4.1", "no reachable host", "", true});
+            Failure f = last.value_or(Failure{false, "4.4.1", "no reachable host", "", true, ""});
             for (auto& o : out) {
                 o.fate = f.permanent ? Fate::Bounced : Fate::Deferred;
                 o.status = f.status;
                 o.text = f.diagnostic;
                 o.smtp_reply = f.smtp_reply;
+                if (!f.peer.empty()) o.relay = f.peer;
             }
         }
+        // A deferral is a 4.x.x status even when the peer's reply said 5.x.x (like Postfix's
+        // soft bounce of SASL failures): "Action: delayed" never goes with a 5.x.x.
+        for (auto& o : out)
+            if (o.fate == Fate::Deferred && !o.status.empty() && o.status[0] == '5') o.status[0] = '4';
         co_return out;
     }
 

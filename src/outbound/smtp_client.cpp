@@ -29,6 +29,7 @@ Failure SmtpClient::io_failure(std::string_view what) const {
     Failure f;
     f.status = "4.4.2";
     f.diagnostic = fmt::format("lost connection with {} {}", peer_, what);
+    f.peer = peer_;
     return f;
 }
 
@@ -37,6 +38,7 @@ Failure SmtpClient::reply_failure(const smtp::ClientReply& r, std::string_view a
     f.permanent = r.permanent();
     f.status = !r.enhanced.empty() ? r.enhanced : (r.permanent() ? "5.0.0" : "4.0.0");
     f.smtp_reply = r.text();
+    f.peer = peer_;
     f.diagnostic = fmt::format("host {} said: {} (in reply to {})", peer_, f.smtp_reply, after);
     return f;
 }

@@ -35,6 +35,7 @@ struct Failure {
     std::string diagnostic;  // human text for logs, deferral reasons and DSNs
     std::string smtp_reply;  // "550 5.1.1 ..." when the peer said it (DSN Diagnostic-Code)
     bool try_next_host = true;  // connection-level trouble: another MX may do better
+    std::string peer;           // "host[ip]:port" once connected; empty before
 };
 
 // Produces the message bytes in pieces; returns false when there is nothing more.

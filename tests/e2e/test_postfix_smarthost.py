@@ -120,7 +120,8 @@ def test_wrong_password_defers_then_fixed_password_delivers_once(server_factory,
                               queue_retry_min=3600, queue_retry_max=3600)
     token = new_token("pfpw")
     submit(m, ["later@world.example"], token)
-    m.wait_log(r"to=<later@world\.example>, relay=[^,]+, .*status=deferred \(SASL authentication failed; "
+    m.wait_log(r"to=<later@world\.example>, relay=smarthost\.relay\.example\[127\.0\.0\.1\]:\d+, .*dsn=4\.7\.8, "
+               r"status=deferred \(SASL authentication failed; "
                r"host smarthost\.relay\.example\[127\.0\.0\.1\]:\d+ said: 535 ", timeout=60)
     pf.wait_log(r"warning: .*\[127\.0\.0\.1\]: SASL PLAIN authentication failed")
     items = wait_until(lambda: [i for i in queue_list(m) if i.get("reason")], 20, what="deferred in queue")
