@@ -540,6 +540,23 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
         env.arrival = now;
         env.recipients.push_back({e.env.sender, "", ""});
         env.targets = store::expand_recipients(snap, {e.env.sender});
+        if (env.targets.empty()) {
+            // The sender cannot receive it (an unknown or disabled local address): the
+            // postmaster gets it instead, as Postfix's double bounce does.
+            auto at = e.env.sender.rfind('@');
+            std::string domain = at == std::string::npos ? cfg.hostname : to_lower(e.env.sender.substr(at + 1));
+            if (!store::is_local_domain(snap, domain)) domain = cfg.hostname;
+            std::string postmaster = "postmaster@" + domain;
+            env.recipients = {{postmaster, "", ""}};
+            env.targets = store::expand_recipients(snap, {postmaster});
+            if (env.targets.empty()) {
+                log::info("bounce", "{}: notification to <{}> discarded: neither the sender nor {} can receive it",
+                          e.env.id, e.env.sender, postmaster);
+                return;
+            }
+            log::info("bounce", "{}: sender <{}> cannot receive the notification; sent to {}", e.env.id,
+                      e.env.sender, postmaster);
+        }
         env.listener = "local";
         env.protocol = "local";
         env.size = w.size();

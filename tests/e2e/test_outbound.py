@@ -376,3 +376,19 @@ def test_queue_show_and_delete(server_factory, dns):
         assert not dsn_in(m, "alice", token), "deleting does not bounce"
     finally:
         s.stop()
+
+
+def test_bounce_for_an_undeliverable_local_sender_goes_to_postmaster(server_factory, dns, sink):
+    sink.rcpt_reply = lambda a: "550 5.1.1 no such user"
+    m = outbound_server(server_factory, dns, sink.port)
+    token = new_token("dbl")
+    with smtplib.SMTP(HOST, m.smtp_port, timeout=scaled(30)) as s:  # trusted network: may relay
+        s.sendmail("ghost@example.com", ["x@remote.example"], make_message(token, sender="ghost@example.com"))
+    m.wait_log(r"sender <ghost@example\.com> cannot receive the notification|notification to <ghost@example\.com> discarded")
+    # with a postmaster address, the notification reaches it
+    m.cli("address", "add", "postmaster@example.com", "--to", "carol")
+    time.sleep(scaled(1.5))
+    token2 = new_token("dbl2")
+    with smtplib.SMTP(HOST, m.smtp_port, timeout=scaled(30)) as s:
+        s.sendmail("ghost@example.com", ["y@remote.example"], make_message(token2, sender="ghost@example.com"))
+    wait_until(lambda: dsn_in(m, "carol", token2), 30, what="notification at the postmaster")
