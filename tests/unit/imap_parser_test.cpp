@@ -235,3 +235,25 @@ TEST(ImapParser, UnbalancedAndDeepParentheses) {
     for (int i = 0; i < 20; ++i) ok_nots += "NOT ";
     ok("a SEARCH " + ok_nots + "ALL");
 }
+
+TEST(ImapParser, ErrorsAreTaggedWhenTheTagIsReadable) {
+    auto r = bad("a2 FETCH 0 FLAGS");
+    EXPECT_EQ(r.tag, "a2");
+    EXPECT_EQ(r.bad_response(), "a2 BAD Invalid sequence set\r\n");
+    r = bad("a3 LOGIN \"unterminated");
+    EXPECT_EQ(r.bad_response().substr(0, 7), "a3 BAD ");
+    r = parse_command("\r\n");
+    EXPECT_FALSE(r.command);
+    EXPECT_EQ(r.bad_response().substr(0, 6), "* BAD ");
+    r = parse_command(std::string(100, 'a') + " NOOP\r\n");
+    EXPECT_EQ(r.tag, "");
+}
+
+TEST(ImapParser, CaseInsensitiveKeywords) {
+    Command c = ok("a uid fetch 1:2 (flags body.peek[header.fields (subject)])");
+    EXPECT_TRUE(c.uid);
+    EXPECT_EQ(c.as<FetchArgs>().atts[1].section.fields[0], "SUBJECT");
+    EXPECT_EQ(ok("a select x (condstore)").as<SelectArgs>().condstore, true);
+    EXPECT_EQ(ok("a search or seen not draft").as<SearchArgs>().key.children[0].kind,
+              SearchKeyKind::Or);
+}

@@ -219,3 +219,29 @@ TEST(ImapReader, BareLfIsAccepted) {
     auto out = run(r, "a NOOP\nb NOOP\n");
     EXPECT_EQ(out.commands.size(), 2u);
 }
+
+TEST(ImapReader, CommandSoFarIsVisibleAtContinuation) {
+    CommandReader r;
+    ReadResult res = r.feed("a1 APPEND Drafts (\\Seen) {310}\r\n");
+    ASSERT_EQ(res.status, ReadStatus::Continuation);
+    EXPECT_EQ(r.command(), "a1 APPEND Drafts (\\Seen) {310}\r\n");
+    EXPECT_EQ(r.literal_size(), 310u);
+    EXPECT_EQ(r.tag(), "a1");
+    EXPECT_TRUE(r.mid_command());
+    // Feeding before a decision uses nothing.
+    EXPECT_EQ(r.feed("xyz").used, 0u);
+}
+
+TEST(ImapReader, RecoveryThenPipelinedParse) {
+    ReaderLimits l;
+    l.max_line = 40;
+    CommandReader r(l);
+    auto out = run(r, "a1 FETCH 1 (" + std::string(60, 'X') +
+                          ")\r\n"
+                          "a2 FETCH 0 FLAGS\r\n"
+                          "a3 NOOP\r\n");
+    ASSERT_EQ(out.errors.size(), 1u);
+    EXPECT_EQ(out.errors[0].response(), "a1 BAD [TOOBIG] Line too long\r\n");
+    ASSERT_EQ(out.commands.size(), 2u);
+    EXPECT_EQ(out.commands[1], "a3 NOOP\r\n");
+}

@@ -108,8 +108,7 @@ std::string Cursor::string(bool* binary) {
     if (digits == 0) fail("Bad literal");
     eat('+');  // RFC 7888 non-synchronizing
     expect('}');
-    if (!eat('\r')) {
-    }
+    eat('\r');
     expect('\n');
     if (n > raw_.size() - pos_) fail("Literal data missing");
     std::string out(raw_.substr(pos_, n));

@@ -187,7 +187,7 @@ void parse_fetch_args(Cursor& c, Command& cmd) {
             std::string m = c.upper_atom();
             if (m == "CHANGEDSINCE") {
                 c.sp();
-                a.changed_since = c.number64();
+                a.changed_since = c.nz_number64();  // mod-sequence-value: 1 and above
             } else if (m == "VANISHED") {
                 a.vanished = true;
             } else {

@@ -54,8 +54,9 @@ class CommandReader {
     // Consumes input up to the next event. Unused bytes must be fed again.
     ReadResult feed(std::string_view in);
 
-    // The raw command: its lines with CRLF and literal bytes inline. Valid after Command
-    // until the next feed().
+    // The raw command: its lines with CRLF and literal bytes inline. After Command: the whole
+    // command, valid until the next feed(). After Continuation: the command so far (ending
+    // with the "{n}" line), so the server can judge an APPEND before accepting its literal.
     std::string_view command() const { return buf_; }
     const ReadError& error() const { return error_; }
     // Size of the announced synchronizing literal (after Continuation).
