@@ -257,3 +257,12 @@ TEST(ImapParser, CaseInsensitiveKeywords) {
     EXPECT_EQ(ok("a search or seen not draft").as<SearchArgs>().key.children[0].kind,
               SearchKeyKind::Or);
 }
+
+TEST(ImapParser, CommandScopes) {
+    EXPECT_EQ(command_scope(CommandKind::Noop), CommandScope::Any);
+    EXPECT_EQ(command_scope(CommandKind::Login), CommandScope::NotAuthenticated);
+    EXPECT_EQ(command_scope(CommandKind::Select), CommandScope::Authenticated);
+    EXPECT_EQ(command_scope(CommandKind::Enable), CommandScope::Authenticated);
+    EXPECT_EQ(command_scope(CommandKind::Fetch), CommandScope::Selected);
+    EXPECT_EQ(command_scope(CommandKind::Unselect), CommandScope::Selected);
+}

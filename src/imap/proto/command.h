@@ -35,7 +35,6 @@ enum class CommandKind {
     Status,
     Append,
     Idle,
-    Done,
     Check,
     Close,
     Unselect,
@@ -337,9 +336,20 @@ struct ParseResult {
     std::string bad_response() const;
 };
 
+// RFC 9051 §3: the connection state a command needs.
+enum class CommandScope {
+    Any,               // CAPABILITY NOOP LOGOUT ID (RFC 2971 §3.1), unknown commands
+    NotAuthenticated,  // STARTTLS AUTHENTICATE LOGIN
+    Authenticated,     // also valid in Selected state
+    Selected,
+};
+CommandScope command_scope(CommandKind kind);
+
 // Parses one raw command (as CommandReader delivers it: lines with CRLF and literal bytes).
 ParseResult parse_command(std::string_view raw, const ParseOptions& options = {});
 
+// During AUTHENTICATE and IDLE the server reads plain lines, not commands: it takes the
+// raw line of the reader's next Command event (a SASL response, "*", or "DONE").
 // "DONE" ends IDLE (RFC 2177 §3); true for that line, any case, with or without CRLF.
 bool is_idle_done(std::string_view raw);
 

@@ -100,6 +100,8 @@ std::optional<std::string> decode_mutf7(std::string_view in) {
                 return std::nullopt;
             } else if (unit >= 0x20 && unit <= 0x7E) {
                 return std::nullopt;  // RFC 3501 §5.1.3: printable US-ASCII must not be encoded
+            } else if (unit < 0x20 || unit == 0x7F) {
+                return std::nullopt;  // no NUL or controls in names, encoded or not
             } else {
                 put_utf8(out, unit);
             }

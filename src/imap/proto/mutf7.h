@@ -9,7 +9,7 @@ namespace magpie::imap {
 // Decodes a modified UTF-7 name to UTF-8. nullopt when the name is not canonical
 // modified UTF-7: 8-bit or control bytes, an unterminated or empty "&...-" shift other
 // than "&-", base64 outside the modified alphabet, leftover non-zero bits, printable
-// ASCII encoded in base64, or broken UTF-16 surrogates.
+// ASCII encoded in base64, encoded controls (NUL, C0, DEL) or broken UTF-16 surrogates.
 std::optional<std::string> decode_mutf7(std::string_view in);
 
 // Encodes UTF-8 (assumed valid) as modified UTF-7.

@@ -237,6 +237,35 @@ const Entry* find_command(std::string_view name) {
 
 }  // namespace
 
+CommandScope command_scope(CommandKind kind) {
+    switch (kind) {
+        case CommandKind::Capability:
+        case CommandKind::Noop:
+        case CommandKind::Logout:
+        case CommandKind::Id:
+        case CommandKind::Unknown:
+            return CommandScope::Any;  // RFC 9051 §6.1
+        case CommandKind::StartTls:
+        case CommandKind::Authenticate:
+        case CommandKind::Login:
+            return CommandScope::NotAuthenticated;  // §6.2
+        case CommandKind::Check:
+        case CommandKind::Close:
+        case CommandKind::Unselect:
+        case CommandKind::Expunge:
+        case CommandKind::Search:
+        case CommandKind::Fetch:
+        case CommandKind::Store:
+        case CommandKind::Copy:
+        case CommandKind::Move:
+        case CommandKind::Sort:
+        case CommandKind::Thread:
+            return CommandScope::Selected;  // §6.4
+        default:
+            return CommandScope::Authenticated;  // §6.3 (ENABLE, SELECT, ..., quota)
+    }
+}
+
 std::string ParseResult::bad_response() const {
     return (tag.empty() ? std::string("*") : tag) + " BAD " + error + "\r\n";
 }
