@@ -1,8 +1,6 @@
 // Folder names: modified UTF-7 (RFC 3501 §5.1.3) as Dovecot stores them on disk, and the
 // Maildir++ mapping of an IMAP name ("Archive.2024", '.' separated) to its directory
 // (".Archive.2024" under the user root; INBOX is the root itself).
-// NOTE: a second mUTF-7 codec is planned in src/imap/proto/mutf7.*; this one exists only
-// so the storage layer does not depend on the protocol layer. Merge them later.
 #pragma once
 #include <optional>
 #include <string>
@@ -12,6 +10,7 @@ namespace magpie::mailbox {
 
 constexpr char kHierarchySeparator = '.';
 
+// The codec of src/imap/proto/mutf7.h.
 std::string mutf7_encode(std::string_view utf8);
 // nullopt on malformed input.
 std::optional<std::string> mutf7_decode(std::string_view mutf7);
