@@ -16,6 +16,17 @@ from pathlib import Path
 from conftest import HOST, free_port, scaled, wait_until
 
 
+def stop_process(proc: subprocess.Popen, grace: float = 10):
+    """SIGTERM, then SIGKILL after `grace` seconds; always reaps the process."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 class DnsServer:
     """unbound serving static test zones on a loopback port."""
 
@@ -55,13 +66,7 @@ class DnsServer:
                 return False
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
 
 def make_ca_and_cert(base: Path, name: str) -> tuple[Path, Path, Path]:
@@ -283,13 +288,7 @@ class PostfixSink:
         return [p for p in self.dir.rglob("*") if p.is_file()]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
 
 class PostfixSmarthost:
@@ -490,13 +489,8 @@ maillog_file_prefixes = {self.base}
         if self.pf_lib is not None:
             shutil.rmtree(self.pf_lib, ignore_errors=True)
             self.pf_lib = None
-        if self.dovecot is not None and self.dovecot.poll() is None:
-            self.dovecot.terminate()
-            try:
-                self.dovecot.wait(scaled(10))
-            except subprocess.TimeoutExpired:
-                self.dovecot.kill()
-                self.dovecot.wait(5)
+        if self.dovecot is not None:
+            stop_process(self.dovecot, scaled(10))
 
 
 def _connects(port: int) -> bool:
