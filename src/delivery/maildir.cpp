@@ -102,19 +102,6 @@ void create_maildir(const std::string& root) {
 
 }  // namespace
 
-std::string escape_maildir_host(std::string_view host) {
-    std::string out;
-    for (char c : host) {
-        if (c == '/') {
-            out += "\\057";
-        } else if (c == ':') {
-            out += "\\072";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 std::string maildir_unique_prefix(int64_t arrival, size_t target_index, std::string_view queue_id) {
     return std::to_string(arrival) + ".M" + std::to_string(target_index) + "Q" +

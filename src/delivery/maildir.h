@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "mailbox/flags.h"
+
 namespace magpie::delivery {
 
 struct MaildirMessage {
@@ -28,8 +30,8 @@ enum class MaildirResult {
     AlreadyPresent,  // an earlier attempt delivered it (found in new/ or cur/)
 };
 
-// Dovecot's escaping of the host part: '/' as "\057" and ':' as "\072".
-std::string escape_maildir_host(std::string_view host);
+// Dovecot's escaping of the host part (one implementation, in the mailbox store).
+using mailbox::escape_maildir_host;
 // "<arrival>.M<target>Q<queue id>." — the part of the name that identifies the copy.
 std::string maildir_unique_prefix(int64_t arrival, size_t target_index, std::string_view queue_id);
 // Whether new/ or cur/ of the Maildir holds a file whose name starts with `prefix`.

@@ -90,4 +90,18 @@ std::string flags_to_imap(uint32_t flags) {
     return out;
 }
 
+std::string escape_maildir_host(std::string_view host) {
+    std::string out;
+    for (char c : host) {
+        if (c == '/') {
+            out += "\\057";
+        } else if (c == ':') {
+            out += "\\072";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 }  // namespace magpie::mailbox

@@ -33,6 +33,8 @@ std::string make_maildir_name(std::string_view base, uint32_t flags, uint32_t ke
 std::optional<uint64_t> size_from_name(std::string_view base);
 // The base without its info part: "a.b.c:2,S" -> "a.b.c".
 std::string_view base_of(std::string_view filename);
+// Dovecot's escaping of the host part of a Maildir file name ('/' -> \057, ':' -> \072).
+std::string escape_maildir_host(std::string_view host);
 
 // IMAP names of the system flags: "\\Seen" <-> kSeen. Case-insensitive.
 std::optional<uint32_t> flag_from_imap(std::string_view name);

@@ -25,20 +25,6 @@ namespace {
 
 std::atomic<uint64_t> g_counter{0};
 
-// Dovecot's escaping of the host part of a Maildir name.
-std::string escape_host(std::string_view host) {
-    std::string out;
-    for (char c : host) {
-        if (c == '/') {
-            out += "\\057";
-        } else if (c == ':') {
-            out += "\\072";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -48,7 +34,7 @@ std::string Folder::unique_base(uint64_t size) {
     auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
     return std::to_string(now / 1000000) + ".M" + std::to_string(now % 1000000) + "P" +
            std::to_string(::getpid()) + "Q" + std::to_string(++g_counter) + "." +
-           escape_host(host_) + ",S=" + std::to_string(size);
+           escape_maildir_host(host_) + ",S=" + std::to_string(size);
 }
 
 uint32_t Folder::append(const AppendRequest& req) {
