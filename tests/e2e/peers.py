@@ -48,7 +48,11 @@ class DnsServer:
         self.conf.write_text("\n".join(lines) + "\n")
         self.proc = subprocess.Popen(["unbound", "-d", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
                                      stderr=open(self.base / "unbound.log", "wb"))
-        wait_until(self._answers, 15, what="unbound answering")
+        try:
+            wait_until(self._answers, 15, what="unbound answering")
+        except BaseException:
+            stop_process(self.proc)  # the fixture never yields: nobody else would stop it
+            raise
 
     @property
     def address(self) -> str:
@@ -282,7 +286,11 @@ class PostfixSink:
                 return True
             except OSError:
                 return False
-        wait_until(up, 10, what="smtp-sink listening")
+        try:
+            wait_until(up, 10, what="smtp-sink listening")
+        except BaseException:
+            stop_process(self.proc)
+            raise
 
     def files(self) -> list[Path]:
         return [p for p in self.dir.rglob("*") if p.is_file()]
