@@ -46,11 +46,26 @@ def scaled(seconds: float) -> float:
 # small utilities
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nobody listens on right now, taken below the kernel's
+    ephemeral range (32768+) so that an outgoing connection cannot grab it before the
+    server under test binds it, and never handed out twice in one run."""
+    import random
+    for _ in range(1000):
+        port = random.randrange(20000, 32000)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port in 20000-32000")
 
 
 def wait_until(pred, timeout: float, interval: float = 0.05, what: str = "condition"):
