@@ -27,4 +27,33 @@ std::optional<std::string> authenticate(const store::Snapshot& s, std::string_vi
     return name;
 }
 
+namespace {
+
+bool is_master(const store::Snapshot& s, const std::string& user) {
+    for (auto& m : split_list(s.settings.master_users)) {
+        if (to_lower(m) == user) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::optional<MailLogin> authenticate_mail(const store::Snapshot& s, std::string_view authzid,
+                                           std::string_view authcid, std::string_view password) {
+    std::string_view target = authzid;
+    std::string_view login = authcid;
+    if (auto star = authcid.rfind('*'); target.empty() && star != std::string_view::npos) {
+        target = authcid.substr(0, star);
+        login = authcid.substr(star + 1);
+    }
+    auto who = authenticate(s, login, password);
+    if (!who) return std::nullopt;
+    if (target.empty()) return MailLogin{*who, ""};
+    auto user = login_user(s, target);
+    if (!user) return std::nullopt;
+    if (*user == *who) return MailLogin{*who, ""};
+    if (!is_master(s, *who) || s.users.at(*user).disabled) return std::nullopt;
+    return MailLogin{*user, *who};
+}
+
 }  // namespace magpie::auth

@@ -17,4 +17,16 @@ std::optional<std::string> login_user(const store::Snapshot& s, std::string_view
 std::optional<std::string> authenticate(const store::Snapshot& s, std::string_view login,
                                         std::string_view password);
 
+// A mailbox login (IMAP, POP3): whose mailboxes open, and the master user who logged in
+// for them ("john*admin" with admin's password, admin listed in the master_users setting).
+struct MailLogin {
+    std::string user;
+    std::string master;  // empty for a user's own login
+};
+
+// Checks a mailbox login. `authzid` is the SASL authorization identity (RFC 4616), or "";
+// a login "user*master" is the same as authzid "user" with authcid "master".
+std::optional<MailLogin> authenticate_mail(const store::Snapshot& s, std::string_view authzid,
+                                           std::string_view authcid, std::string_view password);
+
 }  // namespace magpie::auth

@@ -96,6 +96,25 @@ const std::vector<Field>& fields() {
         int_field("bounce_size_limit", T::Size, &S::bounce_size_limit, "50000",
                   "Largest original message returned whole in a delivery status notification "
                   "without RET; above it only the header is returned."),
+        int_field("mail_max_connections_per_user_ip", T::Int, &S::mail_max_connections_per_user_ip,
+                  "20", "Concurrent IMAP and POP3 sessions of one user from one IP address."),
+        int_field("mail_max_auth_failures", T::Int, &S::mail_max_auth_failures, "3",
+                  "Failed IMAP/POP3 logins per connection before it is closed."),
+        int_field("imap_idle_timeout", T::Int, &S::imap_idle_timeout, "1800",
+                  "Seconds an IMAP connection may stay silent (IDLE included) before BYE."),
+        int_field("pop3_idle_timeout", T::Int, &S::pop3_idle_timeout, "600",
+                  "Seconds a POP3 connection may stay silent before it is closed."),
+        string_field("master_users", T::String, &S::master_users, "",
+                     "Comma-separated users who may log in as anyone with \"user*master\" and "
+                     "their own password, with full rights on the user's mailboxes."),
+        int_field("quota_default", T::Size, &S::quota_default, "0",
+                  "Mailbox storage quota of users without their own, in bytes; 0 is unlimited."),
+        bool_field("move_deleted_to_trash", &S::move_deleted_to_trash, "false",
+                   "IMAP EXPUNGE moves messages flagged \\Deleted to Trash instead of removing "
+                   "them (outside Trash)."),
+        bool_field("imap_action_log", &S::imap_action_log, "false",
+                   "Log each IMAP action that changes a mailbox (append, copy, move, expunge, "
+                   "flag changes) to the maillog."),
         int_field("queue_lifetime", T::Int, &S::queue_lifetime, "432000",
                   "Seconds a message may stay queued for remote delivery before it bounces "
                   "(default 120 hours, RFC 5321 §4.5.4.1)."),

@@ -64,6 +64,15 @@ struct Settings {
     std::string tls_ca_file;              // extra CAs for required TLS
     std::string helo_name;                         // outbound EHLO name; empty means the hostname
     int64_t bounce_size_limit = 50000;  // DSN without RET: whole original up to this size
+    // Mailbox access (IMAP, POP3).
+    int64_t mail_max_connections_per_user_ip = 20;  // IMAP+POP3 sessions of one user from one IP
+    int64_t mail_max_auth_failures = 3;             // then BYE / -ERR and disconnect
+    int64_t imap_idle_timeout = 1800;               // seconds; RFC 9051 §5.4 asks for 30 min
+    int64_t pop3_idle_timeout = 600;                // seconds; RFC 1939 §3 asks for 10 min
+    std::string master_users;                       // users whose password opens "user*master"
+    int64_t quota_default = 0;                      // bytes per user, 0 = unlimited
+    bool move_deleted_to_trash = false;             // EXPUNGE moves \Deleted mail to Trash
+    bool imap_action_log = false;                   // log each mailbox-changing IMAP action
 
     // Unknown keys and invalid values are ignored (the default stays).
     static Settings from_map(const std::map<std::string, std::string>& values);

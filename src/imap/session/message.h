@@ -1,0 +1,40 @@
+// One message of the selected mailbox as FETCH, SEARCH, SORT and THREAD see it: the index
+// data, plus the file, mapped and parsed only when an item needs it.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "mailbox/folder.h"
+#include "mime/mapped_file.h"
+#include "mime/parser.h"
+
+namespace magpie::imap {
+
+class MessageData {
+  public:
+    // `folder` finds the file again when another process renamed it (a flag change).
+    MessageData(const mailbox::MessageInfo& info, mailbox::Folder* folder)
+        : info_(&info), folder_(folder) {}
+
+    const mailbox::MessageInfo& info() const { return *info_; }
+    mailbox::Folder* folder() const { return folder_; }
+
+    // The message bytes; false when the file is gone (expunged by another process).
+    bool load();
+    std::string_view bytes();       // load() first; empty when gone
+    const mime::Message& parsed();  // parsed on first use; an empty message when gone
+
+    // Drops the mapping and the parse tree (SEARCH over many messages keeps memory flat).
+    void release();
+
+  private:
+    const mailbox::MessageInfo* info_;
+    mailbox::Folder* folder_;
+    bool tried_ = false;
+    bool ok_ = false;
+    mime::MappedFile file_;
+    std::optional<mime::Message> parsed_;
+};
+
+}  // namespace magpie::imap

@@ -1,0 +1,46 @@
+// The process-wide table of open mail stores: one Store (and so one Folder object per
+// folder) per user, shared by every IMAP and POP3 session and the delivery agent, plus
+// change notification so a delivery or another session wakes IDLE at once.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "mailbox/store.h"
+
+namespace magpie::mailbox {
+
+class Registry {
+  public:
+    // `mail_root` is data_dir/mail; a user's Maildir++ root is mail_root/USER.
+    Registry(std::string mail_root, std::string hostname);
+
+    // The user's Store, created with the standard folders on first use. Stays shared while
+    // anyone holds it.
+    std::shared_ptr<Store> store(const std::string& user);
+    std::string user_root(const std::string& user) const { return root_ + "/" + user; }
+
+    // Calls `fn` (on the notifier's thread; keep it short, e.g. post to an executor) each
+    // time notify() names `folder_dir`. Returns a handle for unwatch().
+    uint64_t watch(const std::string& folder_dir, std::function<void()> fn);
+    void unwatch(uint64_t handle);
+    // Something changed in the folder at `folder_dir` (a Maildir directory path).
+    void notify(const std::string& folder_dir);
+
+  private:
+    const std::string root_;
+    const std::string host_;
+    std::mutex mu_;
+    std::map<std::string, std::weak_ptr<Store>> stores_;
+    struct Watch {
+        std::string dir;
+        std::function<void()> fn;
+    };
+    std::map<uint64_t, Watch> watches_;
+    uint64_t next_ = 1;
+};
+
+}  // namespace magpie::mailbox
