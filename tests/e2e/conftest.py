@@ -288,6 +288,9 @@ def queue_id_of(reply_text: str) -> str:
 # the server under test
 
 
+LISTENERS = 7  # smtp, submission, submissions, imap, imaps, pop3, pop3s
+
+
 class Magpie:
     """One magpie instance: its config, data folder, ports, process and CLI."""
 
@@ -299,6 +302,10 @@ class Magpie:
         self.smtp_port = free_port()
         self.submission_port = free_port()
         self.submissions_port = free_port()
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        self.pop3_port = free_port()
+        self.pop3s_port = free_port()
         self.proc: subprocess.Popen | None = None
         self.out_path = self.base / "serve.out"
         self.restarts = 0
@@ -308,7 +315,11 @@ class Magpie:
         cfg += ["[listen]",
                 f'smtp = "{HOST}:{self.smtp_port}"',
                 f'submission = "{HOST}:{self.submission_port}"',
-                f'submissions = "{HOST}:{self.submissions_port}"']
+                f'submissions = "{HOST}:{self.submissions_port}"',
+                f'imap = "{HOST}:{self.imap_port}"',
+                f'imaps = "{HOST}:{self.imaps_port}"',
+                f'pop3 = "{HOST}:{self.pop3_port}"',
+                f'pop3s = "{HOST}:{self.pop3s_port}"']
         # Never the machine's resolver: a loopback port (a test DNS server when one runs,
         # otherwise nothing answers and remote delivery just defers).
         cfg += ["[dns]", f'resolver = "{dns_resolver or HOST + ":" + str(free_port())}"']
@@ -359,7 +370,7 @@ class Magpie:
 
     def start(self, timeout: float = 30):
         assert not self.running()
-        log_before = self.log().count(" listening on ")
+        log_before = self._listener_lines()
         out = open(self.out_path, "ab")
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
@@ -372,13 +383,17 @@ class Magpie:
             if self.proc.poll() is not None:
                 raise AssertionError(f"magpie serve exited with {self.proc.returncode}:\n"
                                      + self.out_path.read_text(errors="replace")[-4000:])
-            return self.log().count(" listening on ") >= log_before + 3
+            return self._listener_lines() >= log_before + LISTENERS
 
         wait_until(ready, timeout, what="magpie to listen")
         # The ports are bound once logged; make sure the accept loop answers.
         with RawSMTP(self.smtp_port) as c:
             c.greet()
             c.cmd("QUIT")
+
+    def _listener_lines(self) -> int:
+        log = self.log()
+        return log.count(" listening on ") + log.count(" is not available in this version")
 
     def stop(self, timeout: float = 30) -> int | None:
         """SIGTERM, then SIGKILL if it does not stop in time. Returns the exit status."""
