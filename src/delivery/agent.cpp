@@ -55,6 +55,7 @@ struct Agent::Impl {
     bool started = false, stopping = false;
     std::vector<std::thread> threads;
     std::function<void(const std::string&)> remote_handler;
+    std::function<void(const std::string&)> delivered_handler;
 
     Impl(const Config& c, SnapshotProvider p, int n)
         : cfg(c), snapshots(std::move(p)), workers(std::max(1, n)), writer(local_hostname(c)) {}
@@ -106,7 +107,8 @@ struct Agent::Impl {
                 BatchContext ctx{cfg, nullptr, writer, [this](const std::string& id) {
                                      std::lock_guard lock(mu);
                                      return remote_logged.insert(id).second;
-                                 }};
+                                 },
+                                 nullptr, {}};
                 std::shared_ptr<const store::Snapshot> snap;
                 try {
                     snap = snapshots();
@@ -115,6 +117,10 @@ struct Agent::Impl {
                 }
                 ctx.snapshot = snap.get();
                 ctx.recovered = recovered.get();
+                {
+                    std::lock_guard lock(mu);
+                    ctx.delivered = delivered_handler;
+                }
                 outcomes = deliver_batch(ctx, batch);
             } catch (const std::exception& e) {
                 log::info("local", "delivery batch failed: {}", e.what());
@@ -160,6 +166,11 @@ void Agent::set_retry_delays(std::chrono::milliseconds first, std::chrono::milli
     std::lock_guard lock(impl_->mu);
     impl_->retry_first = first;
     impl_->retry_max = std::max(first, max);
+}
+
+void Agent::set_delivered_handler(std::function<void(const std::string&)> handler) {
+    std::lock_guard lock(impl_->mu);
+    impl_->delivered_handler = std::move(handler);
 }
 
 void Agent::set_remote_handler(std::function<void(const std::string&)> handler) {

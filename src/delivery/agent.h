@@ -28,6 +28,8 @@ class Agent {
     // Called (from a worker thread) with each entry whose local targets are all done and
     // whose remote targets are still pending: the outbound queue manager takes it from here.
     void set_remote_handler(std::function<void(const std::string&)> handler);
+    // Called with the Maildir root of each mailbox that received mail (IDLE wake-up).
+    void set_delivered_handler(std::function<void(const std::string&)> handler);
     void start();                              // recovers queue/active, starts workers
     void submit(const std::string& queue_id);  // after a Writer::commit
     void stop();                               // finishes in-flight deliveries, then returns

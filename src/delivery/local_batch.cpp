@@ -229,6 +229,11 @@ std::vector<BatchOutcome> deliver_batch(const BatchContext& ctx,
             log::info("local", "fsync {}: {}", d, e.what());
         }
     }
+    if (ctx.delivered) {
+        for (const auto& d : dirty) {
+            if (!failed_dirs.count(d) && d.size() > 4) ctx.delivered(d.substr(0, d.size() - 4));
+        }
+    }
     bool removed = false;
     for (size_t j = 0; j < jobs.size(); ++j) {
         if (progress[j].readable) {

@@ -30,6 +30,8 @@ struct BatchContext {
     // True the first time an entry's remote targets are seen, so they are logged once.
     std::function<bool(const std::string& id)> first_remote_sighting;
     ExistingCopies* recovered = nullptr;  // index of the entries found at start, if any
+    // Told the Maildir root of each mailbox that received mail, once it is durable.
+    std::function<void(const std::string& maildir_root)> delivered;
 };
 
 // Results are in the order of `jobs`. Never throws.

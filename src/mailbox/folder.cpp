@@ -223,10 +223,34 @@ SyncResult Folder::sync(bool see_new) {
     return sync_locked(see_new);
 }
 
+// The change times of new/ and cur/. A directory changed within the last second may change
+// again within the same clock tick unnoticed, so such a key never counts as unchanged.
+Folder::DirsKey Folder::dirs_key() const {
+    DirsKey k;
+    struct stat st {};
+    int64_t newest = 0;
+    for (int i = 0; i < 2; ++i) {
+        std::string p = dir_ + (i == 0 ? "/new" : "/cur");
+        if (::stat(p.c_str(), &st) != 0) return {};
+        k.mtime_ns[i] = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        newest = std::max(newest, static_cast<int64_t>(st.st_mtim.tv_sec));
+    }
+    k.valid = newest + 1 < ::time(nullptr);
+    return k;
+}
+
 SyncResult Folder::sync_locked(bool see_new) {
     if (!loaded_) load();
     SyncResult res;
+    auto uidlist_before = uidlist_stat_;
     reload_uidlist_if_changed();
+    DirsKey key = dirs_key();
+    bool has_new = false;
+    if (see_new) {
+        for (auto& r : idx_.records) has_new |= r.in_new;
+    }
+    if (key.valid && key == dirs_key_ && uidlist_before == uidlist_stat_ && !has_new) return res;
+    dirs_key_ = key;
     std::vector<DirEntry> files = scan_maildir(dir_);
     std::vector<char> seen(idx_.records.size(), 0);
     std::vector<DirEntry> fresh;       // not in the uidlist

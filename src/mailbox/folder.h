@@ -145,6 +145,14 @@ class Folder {
         int64_t mtime_ns = 0;
         bool operator==(const stat_key&) const = default;
     } uidlist_stat_;
+    // Skips rescanning the directories when neither changed since the last scan.
+    struct DirsKey {
+        int64_t mtime_ns[2] = {0, 0};
+        bool valid = false;
+        bool operator==(const DirsKey&) const = default;
+    };
+    DirsKey dirs_key() const;
+    DirsKey dirs_key_;
     std::unordered_map<std::string, uint32_t> uid_by_base_;
     Keywords keywords_;
     IndexData idx_;

@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "delivery/agent.h"
 #include "dns/resolver.h"
+#include "imap/server.h"
+#include "mailbox/registry.h"
 #include "net/asio.h"
 #include "net/certificate.h"
 #include "net/conn_limits.h"
@@ -38,6 +40,21 @@ awaitable<void> accept_loop(tcp::acceptor& acc, smtp::Listener listener, smtp::S
         }
         auto ex = sock.get_executor();
         asio::co_spawn(ex, smtp::run_session(std::move(sock), listener, ctx), asio::detached);
+    }
+}
+
+awaitable<void> imap_accept_loop(tcp::acceptor& acc, bool implicit_tls, imap::ServerContext& ctx) {
+    for (;;) {
+        boost::system::error_code ec;
+        tcp::socket sock = co_await acc.async_accept(asio::make_strand(acc.get_executor()),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
+            log::info("master", "warning: accept failed: {}", ec.message());
+            continue;
+        }
+        auto ex = sock.get_executor();
+        asio::co_spawn(ex, imap::run_session(std::move(sock), implicit_tls, ctx), asio::detached);
     }
 }
 
@@ -115,6 +132,8 @@ int serve(const Config& cfg) {
     asio::io_context io(threads);
     asio::thread_pool blocking(static_cast<size_t>(std::max(4, threads * 2)));
     delivery::Agent agent(cfg, directory, std::max(2, threads));
+    mailbox::Registry registry(cfg.mail_dir(), cfg.hostname);
+    agent.set_delivered_handler([&registry](const std::string& root) { registry.notify(root); });
     dns::Resolver resolver(io, cfg.dns_resolver);
     outbound::Manager outbound(io, blocking, cfg, directory, agent, resolver);
     agent.set_remote_handler([&outbound](const std::string& id) { outbound.submit(id); });
@@ -125,6 +144,8 @@ int serve(const Config& cfg) {
     net::ConnCounter conns;
     net::SessionRegistry sessions;
     smtp::ServerContext ctx{cfg, directory, agent, conns, sessions, tls, blocking, stopping};
+    net::ConnCounter mail_conns, user_conns;
+    imap::ServerContext imap_ctx{cfg, directory, registry, mail_conns, user_conns, sessions, tls, blocking, stopping};
 
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     const std::pair<const char*, smtp::Listener> smtp_listeners[] = {{"smtp", smtp::Listener::Smtp},
@@ -139,8 +160,19 @@ int serve(const Config& cfg) {
             log::info("master", "{} listening on {}", name, addr);
         }
     }
+    for (auto& [name, implicit_tls] : {std::pair{"imap", false}, std::pair{"imaps", true}}) {
+        auto it = cfg.listen.find(name);
+        if (it == cfg.listen.end()) continue;
+        for (auto& addr : it->second) {
+            acceptors.push_back(open_acceptor(io, addr));
+            asio::co_spawn(io, imap_accept_loop(*acceptors.back(), implicit_tls, imap_ctx), asio::detached);
+            log::info("master", "{} listening on {}", name, addr);
+        }
+    }
     for (auto& [name, addrs] : cfg.listen) {
-        if (name == "smtp" || name == "submission" || name == "submissions") continue;
+        if (name == "smtp" || name == "submission" || name == "submissions" || name == "imap" ||
+            name == "imaps")
+            continue;
         log::info("master", "warning: listener {} is not available in this version, not started", name);
     }
     asio::co_spawn(io, reload_loop(directory, stopping), asio::detached);

@@ -1,0 +1,29 @@
+// The IMAP server: one coroutine per connection driving the pure imap::Session over a
+// Stream (STARTTLS on 143, implicit TLS on 993), with IDLE woken by mailbox changes.
+#pragma once
+#include <atomic>
+
+#include "core/config.h"
+#include "mailbox/registry.h"
+#include "net/asio.h"
+#include "net/conn_limits.h"
+#include "net/registry.h"
+#include "store/directory.h"
+
+namespace magpie::imap {
+
+struct ServerContext {
+    const Config& cfg;
+    store::SnapshotCache& directory;
+    mailbox::Registry& registry;
+    net::ConnCounter& conns;       // per client IP
+    net::ConnCounter& user_conns;  // per "user ip", shared with POP3
+    net::SessionRegistry& sessions;
+    net::ssl::context& tls;
+    net::asio::thread_pool& blocking;
+    std::atomic<bool>& stopping;
+};
+
+net::awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx);
+
+}  // namespace magpie::imap

@@ -1,0 +1,55 @@
+// Private state of imap::Session shared by its source files: the selected mailbox's view
+// and a FETCH in progress.
+#pragma once
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "imap/proto/response.h"
+#include "imap/session/fetch.h"
+#include "imap/session/session.h"
+#include "mailbox/folder.h"
+
+namespace magpie::imap {
+
+struct Session::Selected {
+    std::string name;
+    std::shared_ptr<mailbox::Folder> folder;
+    bool readonly = false;
+    std::vector<mailbox::MessageInfo> view;  // message number n is view[n - 1], by UID
+    std::unordered_set<uint32_t> gone;       // expunged elsewhere, not reported yet
+    std::unordered_set<uint32_t> recent;     // \Recent in this session
+    uint64_t modseq = 0;                     // the folder's HIGHESTMODSEQ the view reflects
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 0;
+
+    // View index of a UID, or -1.
+    ptrdiff_t find(uint32_t uid) const {
+        auto it = std::lower_bound(view.begin(), view.end(), uid,
+                                   [](const mailbox::MessageInfo& m, uint32_t u) { return m.uid < u; });
+        if (it == view.end() || it->uid != uid) return -1;
+        return it - view.begin();
+    }
+};
+
+struct Session::PendingFetch {
+    std::string tag;
+    std::string done_text;  // "FETCH completed" / "UID FETCH completed"
+    std::vector<size_t> idx;
+    size_t pos = 0;
+    std::vector<FetchAtt> atts;
+    FetchOptions opt;
+    std::unordered_set<uint32_t> seen_now;  // \Seen just set: FLAGS go with the response
+    bool expunge_issued = false;
+    bool uid = false;  // UID FETCH: expunges may be reported at the end
+};
+
+// Inserts `text` before the last line of out[start..] (the tagged response).
+void insert_before_last_line(std::string& out, size_t start, const std::string& text);
+
+// Output larger than this is handed to the server before the FETCH goes on.
+inline constexpr size_t kOutputChunk = 256 * 1024;
+
+}  // namespace magpie::imap

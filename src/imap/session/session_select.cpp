@@ -1,0 +1,233 @@
+// The selected mailbox: SELECT/EXAMINE with CONDSTORE and QRESYNC (RFC 7162 §3.2.5),
+// CLOSE/UNSELECT, message-number resolution, and the view's untagged updates — EXISTS,
+// EXPUNGE or VANISHED, FETCH FLAGS — when other sessions or deliveries change the folder.
+#include <fmt/format.h>
+
+#include "imap/proto/response.h"
+#include "imap/session/session.h"
+#include "imap/session/session_internal.h"
+#include "mailbox/flags.h"
+
+namespace magpie::imap {
+
+namespace {
+
+std::vector<std::string> message_flags(const mailbox::MessageInfo& m, bool recent) {
+    std::vector<std::string> flags;
+    std::string sys = mailbox::flags_to_imap(m.flags);
+    size_t p = 0;
+    while (p < sys.size()) {
+        size_t sp = sys.find(' ', p);
+        if (sp == std::string::npos) sp = sys.size();
+        if (sp > p) flags.push_back(sys.substr(p, sp - p));
+        p = sp + 1;
+    }
+    if (recent) flags.emplace_back("\\Recent");
+    for (const auto& k : m.keywords) flags.push_back(k);
+    return flags;
+}
+
+}  // namespace
+
+void Session::append_flags_fetch(std::string& out, uint32_t seq, bool with_uid) {
+    const auto& m = sel_->view[seq - 1];
+    out += fmt::format("* {} FETCH (", seq);
+    if (with_uid || qresync_) out += fmt::format("UID {} ", m.uid);
+    out += "FLAGS ";
+    append_flag_list(out, message_flags(m, !rev2_ && sel_->recent.count(m.uid) > 0));
+    if (condstore_) out += fmt::format(" MODSEQ ({})", m.modseq);
+    out += ")\r\n";
+}
+
+bool Session::resolve(const SeqSet& set, bool uid, std::vector<size_t>& idx) const {
+    const auto& view = sel_->view;
+    idx.clear();
+    if (!uid) {
+        uint32_t largest = static_cast<uint32_t>(view.size());
+        if (!set.ranges.empty() && largest == 0) return false;
+        for (const auto& r : set.ranges) {
+            if (r.lo > largest || r.hi > largest) return false;
+        }
+    }
+    if (!set.ranges.empty() && !view.empty()) {
+        uint32_t largest = uid ? view.back().uid : static_cast<uint32_t>(view.size());
+        for (size_t i = 0; i < view.size(); ++i) {
+            uint32_t n = uid ? view[i].uid : static_cast<uint32_t>(i + 1);
+            if (set.contains(n, largest)) idx.push_back(i);
+        }
+    }
+    if (set.saved) {
+        for (uint32_t u : saved_uids_) {
+            if (auto i = sel_->find(u); i >= 0) idx.push_back(static_cast<size_t>(i));
+        }
+        std::sort(idx.begin(), idx.end());
+        idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+    }
+    return true;
+}
+
+void Session::cmd_select(const Command& cmd, std::string& out) {
+    const auto& a = cmd.as<SelectArgs>();
+    bool examine = cmd.kind == CommandKind::Examine;
+    if (a.qresync && !qresync_) {
+        out += tagged(cmd.tag, Status::Bad, "", "QRESYNC is not enabled");
+        return;
+    }
+    if (sel_) {
+        close_selected(false);
+        out += untagged(Status::Ok, code::kClosed, "Previous mailbox closed");
+    }
+    auto folder = store_->folder(a.mailbox.name);
+    if (!folder) {
+        out += tagged(cmd.tag, Status::No, code::kNonExistent, "Mailbox doesn't exist");
+        return;
+    }
+    if (a.condstore) condstore_ = true;
+    auto sel = std::make_unique<Selected>();
+    sel->name = a.mailbox.name;
+    sel->folder = folder;
+    sel->readonly = examine;
+    auto sync = folder->sync(!examine);
+    sel->recent.insert(sync.recent.begin(), sync.recent.end());
+    sel->view = folder->messages();
+    sel->modseq = folder->highest_modseq();
+    sel->uidvalidity = folder->uidvalidity();
+    sel->uidnext = folder->uid_next();
+
+    std::vector<std::string> flags = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
+    for (auto& k : folder->keyword_names()) flags.push_back(k);
+    out += "* FLAGS ";
+    append_flag_list(out, flags);
+    out += "\r\n";
+    if (examine) {
+        out += untagged(Status::Ok, code::permanentflags({}), "Read-only mailbox.");
+    } else {
+        flags.emplace_back("\\*");
+        out += untagged(Status::Ok, code::permanentflags(flags), "Flags permitted.");
+    }
+    out += fmt::format("* {} EXISTS\r\n", sel->view.size());
+    if (!rev2_) {
+        out += fmt::format("* {} RECENT\r\n", sel->recent.size());
+        for (size_t i = 0; i < sel->view.size(); ++i) {
+            if (!(sel->view[i].flags & mailbox::kSeen)) {
+                out += untagged(Status::Ok, code::unseen(static_cast<uint32_t>(i + 1)),
+                                fmt::format("First unseen."));
+                break;
+            }
+        }
+    }
+    out += untagged(Status::Ok, code::uidvalidity(sel->uidvalidity), "UIDs valid");
+    out += untagged(Status::Ok, code::uidnext(sel->uidnext), "Predicted next UID");
+    out += untagged(Status::Ok, code::highestmodseq(sel->modseq), "Highest");
+    sel_ = std::move(sel);
+
+    if (a.qresync && a.qresync->uidvalidity == sel_->uidvalidity) {
+        const auto& q = *a.qresync;
+        uint32_t top = sel_->uidnext > 0 ? sel_->uidnext - 1 : 0;
+        auto known = [&](uint32_t uid) { return !q.known_uids || q.known_uids->contains(uid, top); };
+        bool complete = false;
+        std::vector<uint32_t> vanished;
+        for (uint32_t u : folder->vanished_since(q.modseq, &complete)) {
+            if (known(u)) vanished.push_back(u);
+        }
+        if (!complete) {
+            // History too short: every known UID that no longer exists (RFC 7162 §3.2.5.2).
+            vanished.clear();
+            if (q.known_uids) {
+                for (const auto& r : q.known_uids->ranges) {
+                    uint32_t lo = r.lo == 0 ? top : r.lo, hi = r.hi == 0 ? top : r.hi;
+                    if (lo > hi) std::swap(lo, hi);
+                    hi = std::min(hi, top);
+                    for (uint32_t u = lo; u <= hi && u != 0; ++u) {
+                        if (sel_->find(u) < 0) vanished.push_back(u);
+                    }
+                }
+            }
+        }
+        if (!vanished.empty()) out += "* VANISHED (EARLIER) " + format_numbers(vanished) + "\r\n";
+        for (size_t i = 0; i < sel_->view.size(); ++i) {
+            if (sel_->view[i].modseq > q.modseq && known(sel_->view[i].uid)) {
+                append_flags_fetch(out, static_cast<uint32_t>(i + 1), true);
+            }
+        }
+    }
+    out += tagged(cmd.tag, Status::Ok, examine ? code::kReadOnly : code::kReadWrite,
+                  examine ? "EXAMINE completed" : "SELECT completed");
+}
+
+void Session::close_selected(bool expunge) {
+    if (!sel_) return;
+    if (expunge) {
+        trash_deleted(nullptr);
+        auto gone = sel_->folder->expunge_deleted();
+        if (!gone.empty()) {
+            action_log(fmt::format("expunge: box={}, uids={}", sel_->name, format_numbers(gone)));
+            env_.registry->notify(sel_->folder->dir());
+        }
+    }
+    sel_.reset();
+    pending_.reset();
+}
+
+void Session::sync_view(std::string& out, bool expunges) {
+    auto& s = *sel_;
+    auto r = s.folder->sync(!s.readonly);
+    s.recent.insert(r.recent.begin(), r.recent.end());
+    uint64_t hm = s.folder->highest_modseq();
+    if (hm == s.modseq && s.gone.empty()) return;
+    auto fresh = s.folder->messages();
+
+    std::vector<mailbox::MessageInfo> next;
+    next.reserve(fresh.size() + s.gone.size());
+    std::vector<uint32_t> expunged_seqs, expunged_uids, changed_uids;
+    std::unordered_set<uint32_t> gone;
+    size_t j = 0;
+    for (size_t i = 0; i < s.view.size(); ++i) {
+        auto& old = s.view[i];
+        while (j < fresh.size() && fresh[j].uid < old.uid) ++j;  // cannot happen: new UIDs grow
+        if (j < fresh.size() && fresh[j].uid == old.uid) {
+            if (fresh[j].modseq != old.modseq &&
+                (fresh[j].flags != old.flags || fresh[j].keywords != old.keywords)) {
+                changed_uids.push_back(old.uid);
+            }
+            next.push_back(std::move(fresh[j++]));
+        } else if (expunges) {
+            expunged_seqs.push_back(static_cast<uint32_t>(i + 1));
+            expunged_uids.push_back(old.uid);
+            s.recent.erase(old.uid);
+        } else {
+            gone.insert(old.uid);
+            next.push_back(std::move(old));
+        }
+    }
+    uint32_t last_uid = s.view.empty() ? 0 : s.view.back().uid;
+    size_t before = next.size();
+    for (; j < fresh.size(); ++j) {
+        if (fresh[j].uid > last_uid) next.push_back(std::move(fresh[j]));
+    }
+    bool grew = next.size() > before;
+    s.view = std::move(next);
+    s.gone = std::move(gone);
+    s.modseq = hm;
+    s.uidnext = s.folder->uid_next();
+
+    if (!expunged_seqs.empty()) {
+        if (qresync_) {
+            out += "* VANISHED " + format_numbers(expunged_uids) + "\r\n";
+        } else {
+            for (auto it = expunged_seqs.rbegin(); it != expunged_seqs.rend(); ++it) {
+                out += fmt::format("* {} EXPUNGE\r\n", *it);
+            }
+        }
+    }
+    if (grew) {
+        out += fmt::format("* {} EXISTS\r\n", s.view.size());
+        if (!rev2_) out += fmt::format("* {} RECENT\r\n", s.recent.size());
+    }
+    for (uint32_t uid : changed_uids) {
+        auto i = s.find(uid);
+        if (i >= 0) append_flags_fetch(out, static_cast<uint32_t>(i + 1), false);
+    }
+}
+
+}  // namespace magpie::imap
