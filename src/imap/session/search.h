@@ -26,6 +26,20 @@ struct SearchContext {
 // work). False when the charset is unknown: the caller answers NO [BADCHARSET].
 bool prepare_search(SearchKey& key, const std::string& charset);
 
+// What the keys compare (decisions beyond RFC 9051 §6.4.4):
+// - BEFORE/ON/SINCE and SAVEDATE*: the day of the timestamp in the server's local time zone
+//   (as Dovecot does); a message without a save date uses its internal date. SAVEDATESUPPORTED
+//   matches every message (the store records save dates).
+// - SENTBEFORE/SENTON/SENTSINCE: the day of the Date: field as written, in its own zone; a
+//   message without a readable Date: field matches none of them.
+// - OLDER n: internal date <= now - n; YOUNGER n: internal date > now - n (RFC 5032).
+// - MODSEQ: the message's mod-sequence >= the value; the entry name and type are ignored.
+// - EMAILID/THREADID (RFC 8474): no message matches; the store has no object ids yet.
+// - Text is case-folded per casefold.h; BODY reads every text/* part (all alternatives,
+//   HTML reduced to text) and the headers of attached messages; TEXT adds the header. An
+//   empty string in BCC/CC/FROM/TO/SUBJECT/HEADER matches messages having the field.
+// - "$" (RFC 5182) in a sequence or UID set stands for the messages in saved_uids.
+
 // True when message number `seq` matches. Text keys (FROM, SUBJECT, BODY, TEXT, HEADER...)
 // compare decoded UTF-8, case-insensitively, as substrings (RFC 9051 §6.4.4).
 bool search_matches(const SearchKey& key, uint32_t seq, MessageData& msg,
