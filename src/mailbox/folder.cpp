@@ -55,6 +55,13 @@ uint64_t modseq_base() {
 Folder::Folder(std::string dir, std::string hostname)
     : dir_(std::move(dir)), host_(std::move(hostname)) {}
 
+Folder::~Folder() {
+    try {
+        save_index();
+    } catch (const std::exception&) {
+    }
+}
+
 void Folder::ensure_loaded() {
     if (!loaded_) sync_locked(false);
 }
@@ -569,7 +576,13 @@ void Folder::set_cached(uint32_t uid, std::string envelope, std::string bodystru
         r->envelope = std::move(envelope);
         r->bodystructure = std::move(bodystructure);
         index_dirty_ = true;
-        save_index();
+        int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+        if (now - cache_saved_ns_ >= 1000000000LL) {
+            save_index();
+            cache_saved_ns_ = now;
+        }
     }
 }
 

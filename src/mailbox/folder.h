@@ -72,6 +72,8 @@ class Folder {
     // `dir` is the Maildir directory (root for INBOX); tmp/ new/ cur/ are created on
     // first use. `hostname` goes into the names of files Magpie writes.
     Folder(std::string dir, std::string hostname);
+    // Writes cache entries that set_cached() has not written yet.
+    ~Folder();
 
     const std::string& dir() const { return dir_; }
 
@@ -110,7 +112,9 @@ class Folder {
     std::vector<CopySource> copy_sources(const std::vector<uint32_t>& uids);
     std::vector<std::pair<uint32_t, uint32_t>> add_copies(const std::vector<CopySource>& src);
 
-    // Cached ENVELOPE / BODYSTRUCTURE strings (computed by the IMAP layer).
+    // Cached ENVELOPE / BODYSTRUCTURE strings (computed by the IMAP layer). set_cached()
+    // writes the index at most once a second (a FETCH 1:* fills thousands of entries); the
+    // rest goes out with the next index write or when the Folder is destroyed.
     void set_cached(uint32_t uid, std::string envelope, std::string bodystructure);
     std::optional<std::pair<std::string, std::string>> cached(uint32_t uid);
 
@@ -157,6 +161,7 @@ class Folder {
     Keywords keywords_;
     IndexData idx_;
     bool index_dirty_ = false;
+    int64_t cache_saved_ns_ = 0;  // steady clock of set_cached()'s last index write
 };
 
 // Copies (or, with move, moves) messages from one folder to another; returns

@@ -29,8 +29,11 @@ const Part* message_child(const Part& m, size_t n) {
 }
 
 // Walks "1.2.3" from the front of `spec`; leaves the rest (".MIME", ...) in `spec`.
+// As in Dovecot, part 1 of a leaf body part (one inside a multipart) is that part again,
+// once: "2.1" is "2" but "2.1.1" and, for a single-part message, "1.1" do not exist.
 const Part* walk(const Message& msg, std::string_view& spec) {
     const Part* part = nullptr;
+    bool body_part = false;  // `part` is a child of a multipart
     for (;;) {
         std::string_view save = spec;
         size_t n = take_number(spec);
@@ -38,14 +41,18 @@ const Part* walk(const Message& msg, std::string_view& spec) {
             spec = save;
             return part;
         }
-        if (!part)
-            part = message_child(msg.root, n);
-        else if (part->message)
-            part = message_child(*part->message, n);
-        else if (part->is_multipart())
+        const Part* m = !part ? &msg.root : part->message.get();
+        if (m) {
+            part = message_child(*m, n);
+            body_part = m->is_multipart();
+        } else if (part->is_multipart()) {
             part = n <= part->children.size() ? &part->children[n - 1] : nullptr;
-        else
+            body_part = true;
+        } else if (n != 1 || !body_part) {
             part = nullptr;
+        } else {
+            body_part = false;  // once only: "1.1.1" does not exist
+        }
         if (!part) return nullptr;
         if (spec.empty() || spec[0] != '.') return part;
         if (spec.size() > 1 && spec[1] >= '0' && spec[1] <= '9') {

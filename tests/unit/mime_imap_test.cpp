@@ -114,7 +114,12 @@ TEST(MimeSections, ResolvesPartsHeadersAndText) {
     EXPECT_EQ(text("1.HEADER"), "<none>");  // not a message/rfc822 part
     EXPECT_EQ(text("3"), "<none>");
     EXPECT_EQ(text("0"), "<none>");
-    EXPECT_EQ(text("1.1"), "<none>");
+    EXPECT_EQ(text("1.1"), "one");  // a leaf's part 1 is itself, as in Dovecot
+    EXPECT_EQ(text("1.1.MIME"), "Content-Type: text/plain\r\n\r\n");
+    EXPECT_EQ(text("1.1.1"), "<none>");
+    EXPECT_EQ(text("1.2"), "<none>");
+    EXPECT_EQ(text("2.1.1"), "alt1");
+    EXPECT_EQ(text("2.1.HEADER"), "<none>");
     EXPECT_EQ(text("2.3"), "<none>");
     EXPECT_EQ(text("BOGUS"), "<none>");
     ASSERT_NE(find_part(msg, "2.1"), nullptr);
@@ -125,4 +130,5 @@ TEST(MimeSections, ResolvesPartsHeadersAndText) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->start, 14u);
     EXPECT_FALSE(find_section(single, "2"));
+    EXPECT_FALSE(find_section(single, "1.1"));
 }

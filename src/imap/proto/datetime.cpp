@@ -1,6 +1,7 @@
 // RFC 9051 §9 date and date-time parsing and formatting, without the C library's locale.
 #include "imap/proto/datetime.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace magpie::imap {
@@ -110,7 +111,7 @@ std::optional<DateTime> parse_datetime(std::string_view s) {
     return dt;
 }
 
-std::string format_datetime(int64_t utc, int tz_minutes) {
+void append_datetime(std::string& out, int64_t utc, int tz_minutes) {
     int64_t local = utc + tz_minutes * 60;
     int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
     int64_t secs = local - days * 86400;
@@ -118,10 +119,17 @@ std::string format_datetime(int64_t utc, int tz_minutes) {
     civil_from_days(days, y, m, d);
     int tz = tz_minutes < 0 ? -tz_minutes : tz_minutes;
     char buf[64];
-    std::snprintf(buf, sizeof buf, "\"%2d-%s-%04d %02d:%02d:%02d %c%02d%02d\"", d, kMonths[m - 1],
-                  y, static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
-                  static_cast<int>(secs % 60), tz_minutes < 0 ? '-' : '+', tz / 60, tz % 60);
-    return buf;
+    int n = std::snprintf(buf, sizeof buf, "\"%2d-%s-%04d %02d:%02d:%02d %c%02d%02d\"", d,
+                          kMonths[m - 1], y, static_cast<int>(secs / 3600),
+                          static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
+                          tz_minutes < 0 ? '-' : '+', tz / 60, tz % 60);
+    out.append(buf, n > 0 ? std::min<size_t>(size_t(n), sizeof buf - 1) : 0);
+}
+
+std::string format_datetime(int64_t utc, int tz_minutes) {
+    std::string out;
+    append_datetime(out, utc, tz_minutes);
+    return out;
 }
 
 std::string format_date(const Date& d) {

@@ -26,6 +26,7 @@ std::optional<Date> parse_date(std::string_view s);
 std::optional<DateTime> parse_datetime(std::string_view s);
 // RFC 9051 §9 date-time with quotes: "\"17-Jul-1996 02:44:25 -0700\"", in zone tz_minutes.
 std::string format_datetime(int64_t utc, int tz_minutes);
+void append_datetime(std::string& out, int64_t utc, int tz_minutes);
 // "1-Feb-1994".
 std::string format_date(const Date& d);
 
