@@ -53,6 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     awaitable<bool> send(const std::string& out);
     awaitable<bool> handle(Step step, std::string& out);
     awaitable<bool> idle();
+    awaitable<void> serve(bool alive);
     awaitable<void> idle_pusher(std::shared_ptr<IdleState> st);
     ReaderLimits limits() const;
 
@@ -252,6 +253,20 @@ awaitable<void> Connection::run() {
         reader_ = std::make_unique<CommandReader>(limits());
         alive = co_await send(session_->greeting());
     }
+    try {
+        co_await serve(alive);
+    } catch (const std::exception& e) {
+        log::info("imap", "error: session from {} ended: {}", ip_, e.what());
+    }
+    stream_.stop_watchdog();
+    stream_.close();
+    ctx_.sessions.remove(reg);
+    std::string user = session_ ? session_->user() : "";
+    session_.reset();
+    if (!user.empty()) log::info("imap(" + user + ")", "Disconnected: Logged out rip={}", ip_);
+}
+
+awaitable<void> Connection::serve(bool alive) {
     std::string out;
     while (alive) {
         if (ctx_.stopping) {
@@ -301,12 +316,6 @@ awaitable<void> Connection::run() {
                 break;
         }
     }
-    stream_.stop_watchdog();
-    stream_.close();
-    ctx_.sessions.remove(reg);
-    std::string user = session_ ? session_->user() : "";
-    session_.reset();
-    if (!user.empty()) log::info("imap(" + user + ")", "Disconnected: Logged out rip={}", ip_);
 }
 
 }  // namespace

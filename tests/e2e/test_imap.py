@@ -135,15 +135,15 @@ def test_master_user_opens_another_users_mailbox(srv):
     uid = append(c, "INBOX", message(subject="for alice only"))
     c.logout()
     with pytest.raises(imaplib.IMAP4.error):
-        imap_ssl(srv, "alice*bob", PASSWORDS["bob"])  # bob is not a master user yet
+        imap_ssl(srv, "\"alice*bob\"", PASSWORDS["bob"])  # bob is not a master user yet
     srv.set("master_users", "bob")
-    c = imap_ssl(srv, "alice*bob", PASSWORDS["bob"])
+    c = imap_ssl(srv, "\"alice*bob\"", PASSWORDS["bob"])
     c.select("INBOX")
     typ, data = c.uid("FETCH", str(uid), "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     assert b"for alice only" in data[0][1]
     c.logout()
     with pytest.raises(imaplib.IMAP4.error):
-        imap_ssl(srv, "alice*bob", PASSWORDS["alice"])
+        imap_ssl(srv, "\"alice*bob\"", PASSWORDS["alice"])
     assert "master=<bob>" in srv.log()
 
 

@@ -104,7 +104,16 @@ Step Session::command(std::string_view raw, std::string& out) {
         return {};
     }
     size_t start = out.size();
-    Step step = dispatch(cmd, out);
+    Step step;
+    try {
+        step = dispatch(cmd, out);
+    } catch (const std::exception& e) {
+        // A file system error in the middle of a command: report it, keep the session.
+        log(fmt::format("imap({}): Error: {} failed: {}", user_, cmd.tag, e.what()));
+        pending_.reset();
+        out += tagged(cmd.tag, Status::No, code::kServerBug, "Internal error occurred. Refer to server log for more information.");
+        return {};
+    }
     if (sel_ && (step.action == Action::Continue || step.action == Action::Idle) && !pending_) {
         // Untagged updates go before the command's last line (RFC 9051 §7.5.1: no
         // EXPUNGE during FETCH, STORE and SEARCH by sequence number).

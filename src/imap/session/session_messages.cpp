@@ -392,14 +392,15 @@ void Session::cmd_expunge(const Command& cmd, std::string& out) {
         return;
     }
     std::vector<uint32_t> only;
-    const auto& a = cmd.as<ExpungeArgs>();
-    if (a.uids) {
+    const auto* a = std::get_if<ExpungeArgs>(&cmd.args);
+    bool by_uid = a && a->uids;
+    if (by_uid) {
         std::vector<size_t> idx;
-        resolve(*a.uids, true, idx);
+        resolve(*a->uids, true, idx);
         for (size_t i : idx) only.push_back(sel_->view[i].uid);
     }
-    trash_deleted(a.uids ? &only : nullptr);
-    auto gone = sel_->folder->expunge_deleted(a.uids ? &only : nullptr);
+    trash_deleted(by_uid ? &only : nullptr);
+    auto gone = sel_->folder->expunge_deleted(by_uid ? &only : nullptr);
     if (!gone.empty()) {
         env_.registry->notify(sel_->folder->dir());
         action_log(fmt::format("expunge: box={}, uids={}", sel_->name, format_numbers(gone)));
