@@ -10,11 +10,13 @@
 #include "core/log.h"
 #include "delivery/agent.h"
 #include "dns/resolver.h"
+#include "mailbox/registry.h"
 #include "net/asio.h"
 #include "net/certificate.h"
 #include "net/conn_limits.h"
 #include "net/registry.h"
 #include "outbound/manager.h"
+#include "pop3/server.h"
 #include "smtp/server.h"
 #include "store/directory.h"
 
@@ -115,6 +117,7 @@ int serve(const Config& cfg) {
     asio::io_context io(threads);
     asio::thread_pool blocking(static_cast<size_t>(std::max(4, threads * 2)));
     delivery::Agent agent(cfg, directory, std::max(2, threads));
+    mailbox::Registry registry(cfg.mail_dir(), cfg.hostname);
     dns::Resolver resolver(io, cfg.dns_resolver);
     outbound::Manager outbound(io, blocking, cfg, directory, agent, resolver);
     agent.set_remote_handler([&outbound](const std::string& id) { outbound.submit(id); });
@@ -139,8 +142,27 @@ int serve(const Config& cfg) {
             log::info("master", "{} listening on {}", name, addr);
         }
     }
+    // POP3 (docs/pop3.md): STLS on pop3, implicit TLS on pop3s.
+    net::ConnCounter pop3_conns, user_conns;
+    pop3::SizeCache pop3_sizes;
+    pop3::ServerContext pop3_ctx{cfg,        directory, registry, pop3_sizes, pop3_conns,
+                                 user_conns, sessions,  tls,      blocking,   stopping};
+    const std::pair<const char*, pop3::Listener> pop3_listeners[] = {
+        {"pop3", pop3::Listener::Pop3}, {"pop3s", pop3::Listener::Pop3s}};
+    for (auto& [name, kind] : pop3_listeners) {
+        auto it = cfg.listen.find(name);
+        if (it == cfg.listen.end()) continue;
+        for (auto& addr : it->second) {
+            acceptors.push_back(open_acceptor(io, addr));
+            asio::co_spawn(io, pop3::accept_loop(*acceptors.back(), kind, pop3_ctx),
+                           asio::detached);
+            log::info("master", "{} listening on {}", name, addr);
+        }
+    }
+
     for (auto& [name, addrs] : cfg.listen) {
         if (name == "smtp" || name == "submission" || name == "submissions") continue;
+        if (name == "pop3" || name == "pop3s") continue;
         log::info("master", "warning: listener {} is not available in this version, not started", name);
     }
     asio::co_spawn(io, reload_loop(directory, stopping), asio::detached);
