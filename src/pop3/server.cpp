@@ -146,6 +146,7 @@ awaitable<Next> Connection::read_line() {
                     lost_ = true;
                     co_return Next::Close;
                 }
+                if (stream_.timed_out()) co_return session_->on_timeout();
                 if (ctx_.stopping) co_return session_->on_shutdown();
                 co_return session_->on_line_too_long();
             }

@@ -411,6 +411,24 @@ def test_uidl_stable_across_sessions_and_restart(server_factory):
     assert after == [before[0], before[2]]
 
 
+def test_shutdown_interrupts_sessions_without_update(server_factory):
+    m = server_factory("stop", setup=standard_directory)
+    token, _ = deliver(m, ["carol@example.com"])
+    c = RawPOP3(m.pop3s_port, tls=True)
+    idle = RawPOP3(m.pop3_port)
+    try:
+        c.login("carol", PASSWORDS["carol"])
+        assert c.cmd("DELE 1").startswith("+OK")
+        assert m.stop() == 0
+        assert c.line() == "-ERR [SYS/TEMP] Server shutting down."
+        assert idle.line() == "-ERR [SYS/TEMP] Server shutting down."
+    finally:
+        c.close()
+        idle.close()
+    assert len(files_containing(m.maildir("carol"), token)) == 1
+    assert re.search(r"pop3\(carol\)\[\d+\]: Disconnected: Server shutting down ", m.log())
+
+
 def test_implicit_tls_pop3s(pop):
     p = poplib.POP3_SSL(HOST, pop.pop3s_port, timeout=scaled(15), context=tls_ctx())
     try:

@@ -521,3 +521,15 @@ TEST(Pop3Maildrop, LoadsSizesAsSent) {
     }
     std::filesystem::remove_all(root);
 }
+
+TEST(Pop3Session, LoginNamesAreCleanedForTheLog) {
+    Fixture f(true, false);
+    Next n;
+    f.say("AUTH PLAIN " + base64_encode(std::string("\0eve\nfake line\0pw", 17)), &n);
+    ASSERT_EQ(n, Next::VerifyAuth);
+    f.s.on_auth_result(std::nullopt);
+    auto log = f.s.take_log();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].second.find('\n'), std::string::npos);
+    EXPECT_NE(log[0].second.find("user=<eve?fake line>"), std::string::npos);
+}

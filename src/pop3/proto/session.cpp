@@ -15,6 +15,17 @@ namespace {
 constexpr std::string_view kPlaintextRefused =
     "[AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
 
+// A client-supplied name as it may appear in the maillog: no control characters (a SASL
+// name can hold a newline) and not too long.
+std::string printable(std::string_view s) {
+    std::string out;
+    for (char c : s.substr(0, 100)) {
+        auto u = static_cast<unsigned char>(c);
+        out += u < 0x20 || u == 0x7f ? '?' : c;
+    }
+    return out;
+}
+
 }  // namespace
 
 Session::Session(SessionInfo info, std::shared_ptr<const store::Snapshot> snapshot)
@@ -199,7 +210,8 @@ Next Session::on_auth_result(const std::optional<auth::MailLogin>& login) {
     auth_req_.password.assign(auth_req_.password.size(), '\0');
     auth_req_.password.clear();
     last_login_ =
-        auth_req_.authzid.empty() ? auth_req_.authcid : auth_req_.authzid + "*" + auth_req_.authcid;
+        printable(auth_req_.authzid.empty() ? auth_req_.authcid
+                                            : auth_req_.authzid + "*" + auth_req_.authcid);
     if (login) {
         user_ = login->user;
         master_ = login->master;
