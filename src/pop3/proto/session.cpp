@@ -157,7 +157,7 @@ Next Session::authorization(const Command& c) {
 }
 
 Next Session::cmd_auth(const Command& c) {
-    if (c.args.empty()) {  // the RFC 1734 mechanism list some clients still ask for
+    if (c.args.empty()) {  // the mechanism list older clients ask for (not in RFC 5034)
         ok("");
         if (plaintext_allowed()) out_ += "PLAIN\r\nLOGIN\r\n";
         out_ += ".\r\n";
