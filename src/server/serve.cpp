@@ -17,6 +17,7 @@
 #include "net/conn_limits.h"
 #include "net/registry.h"
 #include "outbound/manager.h"
+#include "pop3/server.h"
 #include "smtp/server.h"
 #include "store/directory.h"
 
@@ -169,10 +170,27 @@ int serve(const Config& cfg) {
             log::info("master", "{} listening on {}", name, addr);
         }
     }
+    // POP3 (docs/pop3.md): STLS on pop3, implicit TLS on pop3s.
+    net::ConnCounter pop3_conns;
+    pop3::SizeCache pop3_sizes;
+    pop3::ServerContext pop3_ctx{cfg,        directory, registry, pop3_sizes, pop3_conns,
+                                 user_conns, sessions,  tls,      blocking,   stopping};
+    const std::pair<const char*, pop3::Listener> pop3_listeners[] = {
+        {"pop3", pop3::Listener::Pop3}, {"pop3s", pop3::Listener::Pop3s}};
+    for (auto& [name, kind] : pop3_listeners) {
+        auto it = cfg.listen.find(name);
+        if (it == cfg.listen.end()) continue;
+        for (auto& addr : it->second) {
+            acceptors.push_back(open_acceptor(io, addr));
+            asio::co_spawn(io, pop3::accept_loop(*acceptors.back(), kind, pop3_ctx),
+                           asio::detached);
+            log::info("master", "{} listening on {}", name, addr);
+        }
+    }
+
     for (auto& [name, addrs] : cfg.listen) {
-        if (name == "smtp" || name == "submission" || name == "submissions" || name == "imap" ||
-            name == "imaps")
-            continue;
+        if (name == "smtp" || name == "submission" || name == "submissions") continue;
+        if (name == "imap" || name == "imaps" || name == "pop3" || name == "pop3s") continue;
         log::info("master", "warning: listener {} is not available in this version, not started", name);
     }
     asio::co_spawn(io, reload_loop(directory, stopping), asio::detached);

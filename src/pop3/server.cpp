@@ -1,0 +1,424 @@
+// POP3 connection handling: reads command lines, runs the Session's steps, writes replies
+// (flushed before every read, which is what PIPELINING needs), enforces the per-IP and
+// per-user connection limits and the idle timeout, streams messages and applies QUIT.
+#include "pop3/server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "auth/authenticator.h"
+#include "core/log.h"
+#include "mailbox/flags.h"
+#include "net/blocking.h"
+#include "net/stream.h"
+#include "pop3/proto/limits.h"
+#include "pop3/proto/message_encoder.h"
+#include "pop3/proto/session.h"
+
+namespace magpie::pop3 {
+
+namespace asio = net::asio;
+using net::awaitable;
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+class FileHandle {
+  public:
+    FileHandle() = default;
+    ~FileHandle() { reset(); }
+    FileHandle(const FileHandle&) = delete;
+    FileHandle& operator=(const FileHandle&) = delete;
+    void open(const std::string& path) {
+        reset();
+        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+    int fd() const { return fd_; }
+
+  private:
+    int fd_ = -1;
+};
+
+std::string plain_ip(const asio::ip::address& a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped())
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+    return a.to_string();
+}
+
+class Connection : public std::enable_shared_from_this<Connection> {
+  public:
+    Connection(net::tcp::socket sock, Listener listener, ServerContext& ctx)
+        : ctx_(ctx), stream_(std::move(sock), ctx.tls), listener_(listener) {}
+
+    awaitable<void> run();
+
+  private:
+    awaitable<bool> fill();  // reads more input; false on EOF/error/timeout
+    awaitable<void> flush();
+    awaitable<void> send(std::string& data);
+    void write_log();
+    awaitable<Next> read_line();
+    awaitable<Next> do_auth();
+    awaitable<Next> do_open();
+    awaitable<Next> do_send();
+    awaitable<Next> do_update();
+
+    ServerContext& ctx_;
+    net::Stream stream_;
+    Listener listener_;
+    std::unique_ptr<Session> session_;
+    std::string ip_;
+    std::string in_;
+    std::string pending_out_;
+    size_t scanned_ = 0;
+    bool eof_ = false;
+    bool lost_ = false;
+    std::optional<net::ConnGuard> user_guard_;
+    std::shared_ptr<mailbox::Store> store_;
+    std::shared_ptr<mailbox::Folder> inbox_;
+};
+
+awaitable<bool> Connection::fill() {
+    co_await flush();
+    if (eof_) co_return false;
+    size_t old = in_.size();
+    in_.resize(old + kReadChunk);
+    try {
+        size_t n = co_await stream_.read_some(in_.data() + old, kReadChunk);
+        in_.resize(old + n);
+        co_return true;
+    } catch (const boost::system::system_error& e) {
+        in_.resize(old);
+        // A cancelled read (timeout, shutdown) still lets us send a last reply.
+        if (e.code() != asio::error::operation_aborted) eof_ = true;
+        co_return false;
+    }
+}
+
+awaitable<void> Connection::send(std::string& data) {
+    if (data.empty() || eof_) co_return;
+    try {
+        co_await stream_.write(data);
+    } catch (const boost::system::system_error&) {
+        eof_ = true;
+        lost_ = true;
+    }
+    data.clear();
+}
+
+awaitable<void> Connection::flush() {
+    pending_out_ += session_->take_output();
+    write_log();
+    co_await send(pending_out_);
+}
+
+void Connection::write_log() {
+    for (auto& [component, text] : session_->take_log()) log::info(component, "{}", text);
+}
+
+// One command or SASL line. An overlong one is dropped up to its LF and answered once.
+awaitable<Next> Connection::read_line() {
+    for (;;) {
+        size_t limit = session_->line_limit();
+        auto lf = in_.find('\n', scanned_);
+        if (lf == std::string::npos) {
+            if (in_.size() > limit + 1) {
+                in_.clear();
+                scanned_ = 0;
+                for (;;) {
+                    if (!co_await fill()) break;
+                    auto e = in_.find('\n');
+                    if (e != std::string::npos) {
+                        in_.erase(0, e + 1);
+                        break;
+                    }
+                    in_.clear();
+                }
+                if (eof_) {
+                    lost_ = true;
+                    co_return Next::Close;
+                }
+                if (stream_.timed_out()) co_return session_->on_timeout();
+                if (ctx_.stopping) co_return session_->on_shutdown();
+                co_return session_->on_line_too_long();
+            }
+            scanned_ = in_.size();
+            if (co_await fill()) continue;
+            if (stream_.timed_out()) co_return session_->on_timeout();
+            if (ctx_.stopping) co_return session_->on_shutdown();
+            lost_ = true;
+            co_return Next::Close;
+        }
+        std::string_view line(in_.data(), lf);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        Next next = Next::Line;
+        session_->set_snapshot(ctx_.directory.get());
+        if (line.size() > limit)
+            next = session_->on_line_too_long();
+        else
+            next = session_->on_line(line);
+        in_.erase(0, lf + 1);
+        scanned_ = 0;
+        co_return next;
+    }
+}
+
+awaitable<Next> Connection::do_auth() {
+    AuthRequest req = session_->auth_request();
+    auto snap = ctx_.directory.get();
+    auto login = co_await net::run_blocking(ctx_.blocking, [&snap, &req]() {
+        return auth::authenticate_mail(*snap, req.authzid, req.authcid, req.password);
+    });
+    req.password.assign(req.password.size(), '\0');
+    if (!login) {
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        t.expires_after(std::chrono::milliseconds(session_->auth_failure_delay_ms()));
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return session_->on_auth_result(login);
+}
+
+awaitable<Next> Connection::do_open() {
+    const std::string user = session_->user();
+    const std::string key = user + " " + ip_;
+    auto [count, total] = ctx_.user_conns.add(key);
+    user_guard_.emplace(ctx_.user_conns, key);
+    int64_t limit = session_->settings().mail_max_connections_per_user_ip;
+    if (count > limit) {
+        user_guard_.reset();
+        log::info("pop3", "warning: too many connections for {} from {} ({} open, limit {})", user,
+                  ip_, count - 1, limit);
+        co_return session_->on_maildrop_error(MaildropError::InUse);
+    }
+    Maildrop drop;
+    std::string error;
+    std::shared_ptr<mailbox::Store> store;
+    std::shared_ptr<mailbox::Folder> inbox;
+    auto& registry = ctx_.mailboxes;
+    auto& sizes = ctx_.sizes;
+    bool ok = co_await net::run_blocking(
+        ctx_.blocking, [&registry, &sizes, &user, &store, &inbox, &drop, &error]() {
+            try {
+                store = registry.store(user);
+                inbox = store->folder("INBOX");
+                if (!inbox) throw std::runtime_error("no INBOX");
+                drop = load_maildrop(*inbox, sizes);
+                return true;
+            } catch (const std::exception& e) {
+                error = e.what();
+                return false;
+            }
+        });
+    if (!ok) {
+        user_guard_.reset();
+        log::info("pop3(" + user + ")", "Error: cannot open INBOX: {}", error);
+        co_return session_->on_maildrop_error(MaildropError::Temporary);
+    }
+    store_ = std::move(store);
+    inbox_ = std::move(inbox);
+    co_return session_->on_maildrop(std::move(drop));
+}
+
+awaitable<Next> Connection::do_send() {
+    const SendRequest req = session_->send_request();
+    FileHandle file;
+    if (auto info = inbox_->message(req.uid)) file.open(info->path);
+    if (file.fd() < 0) {
+        // Renamed (flags changed elsewhere) or expunged: look again.
+        auto& inbox = inbox_;
+        auto& f = file;
+        co_await net::run_blocking(ctx_.blocking, [&inbox, &f, &req]() {
+            try {
+                inbox->sync(false);
+                if (auto info = inbox->message(req.uid)) f.open(info->path);
+            } catch (const std::exception&) {
+            }
+            return true;
+        });
+    }
+    if (file.fd() < 0) co_return session_->on_send_missing();
+    session_->on_send_begin();
+    co_await flush();
+    MessageEncoder enc(req.body_lines, true);
+    std::string buf(kSendChunk, '\0');
+    std::string out;
+    uint64_t sent = 0;
+    while (!enc.done() && !eof_) {
+        ssize_t n = ::read(file.fd(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // a read error ends the data early; the terminator still follows
+        enc.feed(std::string_view(buf.data(), static_cast<size_t>(n)), out);
+        if (out.size() >= kSendChunk) {
+            sent += out.size();
+            co_await send(out);
+        }
+    }
+    file.reset();
+    enc.finish(out);
+    sent += out.size();
+    out += kTerminator;
+    co_await send(out);
+    session_->on_sent(sent);
+    co_return Next::Line;
+}
+
+// RFC 1939 §6 UPDATE: \Seen on retrieved messages (as Dovecot does), then the deletions.
+awaitable<Next> Connection::do_update() {
+    std::vector<uint32_t> del = session_->deleted_uids();
+    std::vector<uint32_t> seen = session_->seen_uids();
+    std::string error;
+    auto& inbox = inbox_;
+    auto& registry = ctx_.mailboxes;
+    size_t removed = co_await net::run_blocking(
+        ctx_.blocking, [&inbox, &registry, &del, &seen, &error]() -> size_t {
+            try {
+                inbox->sync(false);
+                if (!seen.empty())
+                    inbox->store_flags(seen, mailbox::FlagOp::Add, mailbox::kSeen, {});
+                if (!del.empty()) inbox->expunge_uids(del);
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+            size_t gone = 0;
+            try {
+                for (uint32_t uid : del) gone += inbox->message(uid) ? 0 : 1;
+            } catch (const std::exception&) {
+            }
+            if (!seen.empty() || !del.empty()) registry.notify(inbox->dir());
+            return gone;
+        });
+    if (!error.empty()) log::info("pop3(" + session_->user() + ")", "Error: QUIT: {}", error);
+    co_return session_->on_update_done(removed);
+}
+
+awaitable<void> Connection::run() {
+    auto snap = ctx_.directory.get();
+    boost::system::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (ec) co_return;
+    ip_ = plain_ip(ep.address());
+    auto local = stream_.socket().local_endpoint(ec);
+
+    SessionInfo info;
+    info.hostname = ctx_.cfg.hostname;
+    info.client_ip = IpAddr::parse(ip_).value_or(IpAddr{});
+    info.local_ip = ec ? std::string() : plain_ip(local.address());
+    info.tls_available = listener_ == Listener::Pop3;
+    session_ = std::make_unique<Session>(info, snap);
+
+    auto [per_ip, total] = ctx_.conns.add(ip_);
+    net::ConnGuard guard(ctx_.conns, ip_);
+
+    auto exec = co_await asio::this_coro::executor;
+    std::weak_ptr<Connection> weak = weak_from_this();
+    uint64_t reg = ctx_.sessions.add([weak, exec]() {
+        asio::post(exec, [weak]() {
+            if (auto self = weak.lock()) {
+                boost::system::error_code ignored;
+                self->stream_.socket().cancel(ignored);
+            }
+        });
+    });
+    stream_.set_timeout(std::chrono::seconds(snap->settings.pop3_idle_timeout));
+    stream_.start_watchdog();
+
+    Next next = Next::Line;
+    if (per_ip > kMaxConnectionsPerIp) {
+        pending_out_ = "-ERR [SYS/TEMP] Too many connections from your IP address.\r\n";
+        log::info("pop3-login", "warning: too many connections from [{}] ({})", ip_, per_ip);
+        next = Next::Close;
+    } else if (listener_ == Listener::Pop3s) {
+        if (!co_await stream_.handshake()) {
+            log::info("pop3-login", "TLS handshake failed with [{}]", ip_);
+            eof_ = true;
+            next = Next::Close;
+        } else {
+            session_->on_tls_started();
+        }
+    }
+    if (next != Next::Close) pending_out_ += session_->greeting();
+
+    while (next != Next::Close) {
+        if (ctx_.stopping) {
+            next = session_->on_shutdown();
+            break;
+        }
+        switch (next) {
+            case Next::Line:
+            case Next::AuthLine:
+                next = co_await read_line();
+                break;
+            case Next::VerifyAuth:
+                next = co_await do_auth();
+                break;
+            case Next::OpenMaildrop:
+                next = co_await do_open();
+                break;
+            case Next::SendMessage:
+                next = co_await do_send();
+                break;
+            case Next::Update:
+                next = co_await do_update();
+                break;
+            case Next::StartTls: {
+                co_await flush();
+                in_.clear();  // RFC 2595 §4: nothing pipelined before TLS is used after it
+                scanned_ = 0;
+                if (!co_await stream_.handshake()) {
+                    log::info("pop3-login", "TLS handshake failed with [{}]", ip_);
+                    eof_ = true;
+                    next = Next::Close;
+                    break;
+                }
+                next = session_->on_tls_started();
+                break;
+            }
+            case Next::Close:
+                break;
+        }
+        if (eof_) break;
+    }
+    session_->on_closed(lost_ || eof_);
+    pending_out_ += session_->take_output();
+    write_log();
+    co_await send(pending_out_);
+    stream_.stop_watchdog();
+    stream_.close();
+    ctx_.sessions.remove(reg);
+    user_guard_.reset();
+    inbox_.reset();
+    store_.reset();
+}
+
+}  // namespace
+
+awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx) {
+    auto c = std::make_shared<Connection>(std::move(sock), listener, ctx);
+    co_await c->run();
+}
+
+awaitable<void> accept_loop(net::tcp::acceptor& acc, Listener listener, ServerContext& ctx) {
+    for (;;) {
+        boost::system::error_code ec;
+        net::tcp::socket sock = co_await acc.async_accept(
+            asio::make_strand(acc.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
+            log::info("master", "warning: accept failed: {}", ec.message());
+            continue;
+        }
+        auto ex = sock.get_executor();
+        asio::co_spawn(ex, run_session(std::move(sock), listener, ctx), asio::detached);
+    }
+}
+
+}  // namespace magpie::pop3
