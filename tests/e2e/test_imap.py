@@ -376,8 +376,8 @@ def test_search_keys(server):
     c.literal = "Grüße".encode()
     typ, data = c.search("UTF-8", "SUBJECT")
     assert typ == "OK" and data[0].split() == [b"3"]
-    with pytest.raises(imaplib.IMAP4.error, match="BADCHARSET"):
-        c.search("X-NO-SUCH-CHARSET", "ALL")
+    typ, data = c.search("X-NO-SUCH-CHARSET", "ALL")
+    assert typ == "NO" and b"[BADCHARSET" in data[0]
     c.logout()
 
 
@@ -391,7 +391,10 @@ def test_esearch_and_searchres(server):
             assert c.cmd(b"APPEND %s {%d+}\r\n%s" % (box.encode(), len(m), m)).ok
         assert c.cmd(f"SELECT {box}").ok
         r = c.cmd("UID SEARCH RETURN (MIN MAX COUNT ALL) 2:4")
-        assert r.has(rb'^\* ESEARCH \(TAG "t\d+"\) UID MIN 2 MAX 4 COUNT 3 ALL 2:4'), r
+        es = r.find(rb'^\* ESEARCH \(TAG "t\d+"\) UID ')
+        assert len(es) == 1, r
+        for item in (b" MIN 2", b" MAX 4", b" COUNT 3", b" ALL 2:4"):
+            assert item in es[0], (item, es)
         r = c.cmd("SEARCH RETURN (SAVE) SUBJECT n3")
         assert r.ok and not r.has(rb"ESEARCH")
         r = c.cmd("FETCH $ (UID)")
@@ -412,7 +415,7 @@ def test_sort_and_thread(server):
             assert c.cmd(b"APPEND %s {%d+}\r\n%s" % (box.encode(), len(m), m)).ok
         assert c.cmd(f"SELECT {box}").ok
         assert c.cmd("SORT (SUBJECT) UTF-8 ALL").find(rb"^\* SORT") == [b"* SORT 3 1 2\r\n"]
-        assert c.cmd("SORT (REVERSE SIZE) UTF-8 ALL").find(rb"^\* SORT") == [b"* SORT 3 2 1\r\n"]
+        assert c.cmd("SORT (REVERSE SIZE) UTF-8 ALL").find(rb"^\* SORT") == [b"* SORT 2 3 1\r\n"]
         assert c.cmd("SORT (DATE) UTF-8 ALL").find(rb"^\* SORT") == [b"* SORT 3 1 2\r\n"]
         assert c.cmd("THREAD REFERENCES UTF-8 ALL").find(rb"^\* THREAD") == [b"* THREAD (3)(1 2)\r\n"]
         assert c.cmd("UID THREAD ORDEREDSUBJECT UTF-8 ALL").find(rb"^\* THREAD") == [b"* THREAD (3)(1 2)\r\n"]
