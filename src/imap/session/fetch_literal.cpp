@@ -60,7 +60,7 @@ void append_literal(std::string& out, std::string_view bytes, const Partial& par
         len = std::min<size_t>(partial->second, total - from);
     }
     bool literal8 = kind == LiteralKind::Decoded ||
-                    (kind == LiteralKind::Binary && std::memchr(bytes.data(), 0, bytes.size()));
+                    (kind == LiteralKind::Binary && !bytes.empty() && std::memchr(bytes.data(), 0, bytes.size()));
     out += literal8 ? "~{" : "{";
     append_number(out, len);
     out += "}\r\n";
