@@ -1,0 +1,38 @@
+// The filter's result for one message: the rules that fired with their scores, the total,
+// and the action the thresholds give. Shared by every check (antispam rules, Bayes, DNSBL,
+// SPF/DKIM/DMARC, antivirus, attachments) and by the SMTP server that acts on it.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace magpie::filter {
+
+struct RuleHit {
+    std::string name;    // upper-case symbol, e.g. "MISSING_DATE", "BAYES_SPAM"
+    double score = 0;    // added to the message's total
+    std::string detail;  // optional, e.g. the DNSBL zone or the virus name
+};
+
+enum class Action {
+    Accept,
+    Greylist,    // 451 4.7.1 try again later
+    Flag,        // accept with X-Spam: Yes (and subject prefix, Junk delivery)
+    Quarantine,  // accept into the quarantine mailbox
+    Reject,      // 554 5.7.1
+};
+
+struct Verdict {
+    Action action = Action::Accept;
+    double score = 0;
+    std::vector<RuleHit> hits;
+    std::string reject_text;  // for Reject: the SMTP reply text (virus name, blocked type...)
+    bool bypassed = false;    // a bypass or allow rule skipped the checks
+
+    void add(std::string name, double score, std::string detail = {});
+    // "MISSING_DATE(1.00), BAYES_SPAM(5.10){0.99}" — the per-message rule list, Rspamd style.
+    std::string symbols() const;
+    // Value of the X-Spam-Status header: "Yes, score=7.20 required=6.00 tests=[...]".
+    std::string status_header(double required) const;
+};
+
+}  // namespace magpie::filter
