@@ -57,6 +57,8 @@ const char* setting_type_name(store::SettingType t) {
             return "address";
         case store::SettingType::Size:
             return "size";
+        case store::SettingType::Number:
+            return "number";
     }
     return "string";
 }

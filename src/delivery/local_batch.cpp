@@ -124,6 +124,8 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
                 continue;
             }
             root = ctx.cfg.mail_dir() + "/" + t.name;
+            // Flagged spam goes to the user's Junk folder (Maildir++ ".Junk").
+            if (env.spam && ctx.snapshot->settings.move_spam_to_junk) root += "/.Junk";
         }
         if (fd < 0) {
             defer("4.3.0", fmt::format("cannot open queue file: {}", std::strerror(errno)));
@@ -138,6 +140,7 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
         m.source_fd = fd;
         m.offset = p.entry.body_offset;
         m.size = env.size;
+        m.headers = &env.headers;
         try {
             auto r = ctx.writer.deliver(root, m, job.check_existing, ctx.recovered);
             std::string dir = maildir_new_dir(root);

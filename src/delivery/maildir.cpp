@@ -159,6 +159,12 @@ MaildirResult MaildirWriter::deliver(const std::string& root, const MaildirMessa
     header += ">\r\nDelivered-To: ";
     append_clean(header, m.recipient);
     header += "\r\n";
+    if (m.headers) {
+        for (const auto& h : *m.headers) {
+            append_clean(header, h);
+            header += "\r\n";
+        }
+    }
     std::string name = prefix + host_ + ",S=" + std::to_string(header.size() + m.size);
     std::string tmp_dir = root + "/tmp";
     std::string new_path = maildir_new_dir(root) + "/" + name;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,6 +24,7 @@ struct MaildirMessage {
     int source_fd = -1;          // the queue file
     int64_t offset = 0;          // message bytes within source_fd
     int64_t size = 0;
+    const std::vector<std::string>* headers = nullptr;  // extra lines after Delivered-To
 };
 
 enum class MaildirResult {

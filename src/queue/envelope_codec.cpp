@@ -126,6 +126,8 @@ std::string format_envelope(const Envelope& env) {
     add(out, "dsn_ret", env.dsn_ret);
     add(out, "dsn_envid", env.dsn_envid);
     add(out, "message_id", env.message_id);
+    for (const auto& h : env.headers) add(out, "header", h);
+    if (env.spam) add(out, "spam", "1");
     out += "end\n";
     return out;
 }
@@ -223,6 +225,14 @@ std::optional<Envelope> parse_envelope(std::string_view text) {
             ok = one(env.dsn_envid);
         } else if (key == "message_id") {
             ok = one(env.message_id);
+        } else if (key == "header") {
+            std::string h;
+            ok = one(h);
+            env.headers.push_back(std::move(h));
+        } else if (key == "spam") {
+            std::string v;
+            ok = one(v);
+            env.spam = v == "1";
         }
         // Unknown keys from a newer minor writer are skipped.
         if (!ok) return std::nullopt;

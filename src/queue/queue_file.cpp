@@ -160,6 +160,8 @@ Writer::~Writer() {
     if (!done_) abort();
 }
 
+std::string Writer::tmp_path() const { return tmp_dir(queue_dir_) + "/" + id_ + ".msg-tmp"; }
+
 void Writer::flush() {
     if (buf_.empty()) return;
     fs::write_all(fd_, buf_);

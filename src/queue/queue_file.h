@@ -38,6 +38,10 @@ struct Envelope {
     std::string dsn_envid;
     std::string message_id;  // Message-ID header value, for the log
     int64_t size = 0;        // message bytes
+    // Set by the filter: header lines (without CRLF) put on top of local copies, and the
+    // spam mark (Junk delivery, subject prefix).
+    std::vector<std::string> headers;
+    bool spam = false;
 };
 
 // A fresh, unique, sortable queue ID ("7K3ZQ2M1A4BC9D", letters and digits only).
@@ -61,9 +65,11 @@ class Writer {
     // Throws std::system_error on I/O failure (disk full): the caller answers 451/452.
     void commit(const Envelope& env);
     void abort();
+    // Writes the buffered bytes, so the file at tmp_path() holds the whole message so far.
+    void flush();
+    std::string tmp_path() const;
 
   private:
-    void flush();
 
     std::string queue_dir_, id_;
     int fd_ = -1;

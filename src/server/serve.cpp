@@ -4,12 +4,14 @@
 #include "server/serve.h"
 
 #include <csignal>
+#include <ctime>
 #include <thread>
 
 #include "core/fs.h"
 #include "core/log.h"
 #include "delivery/agent.h"
 #include "dns/resolver.h"
+#include "filter/pipeline.h"
 #include "imap/server.h"
 #include "mailbox/registry.h"
 #include "net/asio.h"
@@ -59,9 +61,17 @@ awaitable<void> imap_accept_loop(tcp::acceptor& acc, bool implicit_tls, imap::Se
     }
 }
 
-awaitable<void> reload_loop(store::SnapshotCache& dir, std::atomic<bool>& stopping) {
+awaitable<void> reload_loop(store::SnapshotCache& dir, filter::Greylist& greylist, std::atomic<bool>& stopping) {
     asio::steady_timer t(co_await asio::this_coro::executor);
+    int ticks = 0;
     while (!stopping) {
+        if (++ticks % 60 == 0) {
+            try {
+                greylist.save(std::time(nullptr), dir.get()->settings.greylist_expire);
+            } catch (const std::exception& e) {
+                log::info("master", "warning: cannot save the greylist: {}", e.what());
+            }
+        }
         t.expires_after(std::chrono::seconds(1));
         boost::system::error_code ec;
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -144,7 +154,11 @@ int serve(const Config& cfg) {
     std::atomic<bool> stopping{false};
     net::ConnCounter conns;
     net::SessionRegistry sessions;
-    smtp::ServerContext ctx{cfg, directory, agent, conns, sessions, tls, blocking, stopping};
+    fs::make_dirs(cfg.data_dir + "/filter");
+    filter::Greylist greylist(cfg.data_dir + "/filter/greylist");
+    filter::Checks checks;
+    checks.greylist = &greylist;
+    smtp::ServerContext ctx{cfg, directory, agent, conns, sessions, tls, blocking, stopping, checks};
     net::ConnCounter mail_conns, user_conns;
     imap::ServerContext imap_ctx{cfg, directory, registry, mail_conns, user_conns, sessions, tls, blocking, stopping};
 
@@ -193,7 +207,7 @@ int serve(const Config& cfg) {
         if (name == "imap" || name == "imaps" || name == "pop3" || name == "pop3s") continue;
         log::info("master", "warning: listener {} is not available in this version, not started", name);
     }
-    asio::co_spawn(io, reload_loop(directory, stopping), asio::detached);
+    asio::co_spawn(io, reload_loop(directory, greylist, stopping), asio::detached);
 
     asio::signal_set signals(io, SIGTERM, SIGINT);
     asio::co_spawn(io, shutdown_on_signal(signals, io, acceptors, sessions, stopping), asio::detached);
@@ -203,6 +217,11 @@ int serve(const Config& cfg) {
     for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
     io.run();
     for (auto& t : pool) t.join();
+    try {
+        greylist.save(std::time(nullptr), directory.get()->settings.greylist_expire);
+    } catch (const std::exception& e) {
+        log::info("master", "warning: cannot save the greylist: {}", e.what());
+    }
     outbound.stop();
     resolver.stop();
     blocking.join();

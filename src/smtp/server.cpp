@@ -10,6 +10,7 @@
 #include "net/blocking.h"
 #include "net/stream.h"
 #include "queue/queue_file.h"
+#include "mime/mapped_file.h"
 #include "smtp/proto/data_reader.h"
 
 namespace magpie::smtp {
@@ -35,6 +36,7 @@ private:
     awaitable<Next> do_data();
     awaitable<Next> do_bdat();
     awaitable<Next> do_commit();
+    awaitable<bool> run_filter(queue::Envelope& env);
     awaitable<Next> do_auth();
     bool open_message();
     void store_chunk(std::string& chunk);
@@ -54,6 +56,7 @@ private:
     std::unique_ptr<DataReader> reader_;
     std::string write_error_;
     DataStats last_stats_;
+    Next next_after_filter_ = Next::Line;
 };
 
 awaitable<bool> Connection::fill() {
@@ -163,13 +166,77 @@ awaitable<Next> Connection::do_bdat() {
     co_return session_->on_bdat_chunk(last_stats_);
 }
 
+// Runs the filter over the received message; false when it was refused (the reply is
+// then given and the queue file dropped).
+awaitable<bool> Connection::run_filter(queue::Envelope& env) {
+    auto snap = ctx_.directory.get();
+    const auto& settings = snap->settings;
+    if (!settings.filter_enabled) co_return true;
+    filter::ScanRequest req;
+    req.client_ip = ip_;
+    req.sender = env.sender;
+    for (const auto& r : env.recipients) req.recipients.push_back(r.address);
+    auto ip = IpAddr::parse(ip_);
+    req.relay_client = ip && settings.relay_from.contains(*ip);
+    req.hostname = ctx_.cfg.hostname;
+    req.now = std::time(nullptr);
+    auto* w = writer_.get();
+    const filter::Checks& checks = ctx_.filter;
+    filter::Verdict v = co_await net::run_blocking(ctx_.blocking, [&]() {
+        try {
+            w->flush();
+            mime::MappedFile file(w->tmp_path());
+            req.data = file.data();
+            return filter::scan(req, settings, checks);
+        } catch (const std::exception& e) {
+            filter::Verdict err;
+            err.add("FILTER_ERROR", 0, e.what());
+            return err;
+        }
+    });
+    const char* action = "accept";
+    switch (v.action) {
+        case filter::Action::Accept: break;
+        case filter::Action::Flag: action = "spam"; break;
+        case filter::Action::Greylist: action = "greylist"; break;
+        case filter::Action::Quarantine: action = "quarantine"; break;
+        case filter::Action::Reject: action = "reject"; break;
+    }
+    log::info("filter", "{}: from=<{}>, ip=[{}], action={}, score={:.2f}{}, symbols=[{}]", writer_->id(), env.sender,
+              ip_, action, v.score, v.bypassed ? " (bypass)" : "", v.symbols());
+    if (v.action == filter::Action::Reject || v.action == filter::Action::Greylist) {
+        writer_->abort();
+        writer_.reset();
+        bool grey = v.action == filter::Action::Greylist;
+        next_after_filter_ = session_->on_filtered(grey ? 451 : 554, grey ? "4.7.1" : "5.7.1",
+                                                   grey ? "Greylisted, please try again later" : v.reject_text);
+        co_return false;
+    }
+    if (!v.bypassed) {
+        env.headers.push_back("X-Spam-Status: " + v.status_header(settings.spam_flag_threshold));
+        if (v.action == filter::Action::Flag || v.action == filter::Action::Quarantine) {
+            env.headers.push_back("X-Spam: Yes");
+            env.spam = v.action == filter::Action::Flag;
+        }
+        if (v.action == filter::Action::Quarantine) {
+            env.targets = {store::Target{store::Target::Kind::Public, settings.spam_quarantine, -1}};
+        }
+    }
+    co_return true;
+}
+
 awaitable<Next> Connection::do_commit() {
     std::string id = writer_ ? writer_->id() : std::string();
     std::string err = write_error_;
     bool ok = false;
-    if (writer_) {
+    if (writer_ && err.empty()) {
         queue::Envelope env = session_->envelope(id, std::time(nullptr), last_stats_);
         env.size = writer_->size();
+        if (!co_await run_filter(env)) {
+            reader_.reset();
+            write_error_.clear();
+            co_return next_after_filter_;
+        }
         auto* w = writer_.get();
         err = co_await net::run_blocking(ctx_.blocking, [w, &env]() -> std::string {
             try {

@@ -5,6 +5,7 @@
 
 #include "core/config.h"
 #include "delivery/agent.h"
+#include "filter/pipeline.h"
 #include "net/asio.h"
 #include "net/conn_limits.h"
 #include "net/registry.h"
@@ -22,6 +23,7 @@ struct ServerContext {
     net::ssl::context& tls;
     net::asio::thread_pool& blocking;
     std::atomic<bool>& stopping;
+    const filter::Checks& filter;
 };
 
 net::awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx);

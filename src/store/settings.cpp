@@ -2,7 +2,10 @@
 // help text and how a canonical value is applied to the typed snapshot.
 #include "store/settings.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 
@@ -38,6 +41,11 @@ Field string_field(std::string key, SettingType type, std::string Settings::*m, 
                    std::string help) {
     return {{std::move(key), type, std::move(def), std::move(help)},
             [m](Settings& s, const std::string& v) { s.*m = v; }};
+}
+
+Field number_field(std::string key, double Settings::*m, std::string def, std::string help) {
+    return {{std::move(key), SettingType::Number, std::move(def), std::move(help)},
+            [m](Settings& s, const std::string& v) { s.*m = std::strtod(v.c_str(), nullptr); }};
 }
 
 Field networks_field(std::string key, CidrList Settings::*m, std::string def, std::string help) {
@@ -115,6 +123,44 @@ const std::vector<Field>& fields() {
         bool_field("imap_action_log", &S::imap_action_log, "false",
                    "Log each IMAP action that changes a mailbox (append, copy, move, expunge, "
                    "flag changes) to the maillog."),
+        bool_field("filter_enabled", &S::filter_enabled, "true",
+                   "Run the filter (antispam, antivirus, attachments) on every accepted message."),
+        networks_field("filter_bypass_ips", &S::filter_bypass_ips, "",
+                       "Client addresses or networks whose mail skips every filter check."),
+        string_field("filter_bypass_senders", T::String, &S::filter_bypass_senders, "",
+                     "Envelope senders (addresses, or domains matched exactly) whose mail skips "
+                     "every filter check; comma-separated."),
+        string_field("filter_bypass_recipients", T::String, &S::filter_bypass_recipients, "",
+                     "Envelope recipients (addresses, or domains matched exactly) whose mail "
+                     "skips every filter check; comma-separated."),
+        string_field("filter_allow_from", T::String, &S::filter_allow_from, "",
+                     "Senders (addresses, or domains with their subdomains) always accepted "
+                     "without antispam and antivirus; comma-separated."),
+        string_field("filter_allow_to", T::String, &S::filter_allow_to, "",
+                     "Recipients (addresses, or domains with their subdomains) always accepted "
+                     "without antispam and antivirus; comma-separated."),
+        string_field("filter_block_from", T::String, &S::filter_block_from, "",
+                     "Senders (addresses, or domains with their subdomains) always rejected; "
+                     "allow lists win; comma-separated."),
+        number_field("spam_greylist_threshold", &S::spam_greylist_threshold, "0",
+                     "Spam score from which a first attempt is deferred (451 4.7.1); 0 is off."),
+        number_field("spam_flag_threshold", &S::spam_flag_threshold, "6",
+                     "Spam score from which a message is marked X-Spam: Yes (and moved to Junk "
+                     "when move_spam_to_junk is on)."),
+        number_field("spam_reject_threshold", &S::spam_reject_threshold, "15",
+                     "Spam score from which a message is rejected (554 5.7.1)."),
+        string_field("spam_subject_prefix", T::String, &S::spam_subject_prefix, "",
+                     "Text put before the Subject of messages marked as spam; empty is off."),
+        bool_field("move_spam_to_junk", &S::move_spam_to_junk, "true",
+                   "Deliver messages marked as spam to the recipient's Junk folder."),
+        string_field("spam_quarantine", T::String, &S::spam_quarantine, "",
+                     "Public mailbox that receives messages over the reject threshold instead "
+                     "of rejecting them; empty rejects."),
+        int_field("greylist_delay", T::Int, &S::greylist_delay, "300",
+                  "Seconds a greylisted sender must wait before its retry is accepted."),
+        int_field("greylist_expire", T::Int, &S::greylist_expire, "3024000",
+                  "Seconds a sender/recipient/network triplet that passed greylisting stays "
+                  "known."),
         int_field("queue_lifetime", T::Int, &S::queue_lifetime, "432000",
                   "Seconds a message may stay queued for remote delivery before it bounces "
                   "(default 120 hours, RFC 5321 §4.5.4.1)."),
@@ -232,6 +278,13 @@ std::optional<std::string> normalize_setting(const SettingDef& def, const std::s
             std::vector<std::string> parts;
             for (auto& c : list->nets) parts.push_back(cidr_str(c));
             return join(parts, ",");
+        }
+        case SettingType::Number: {
+            char* end = nullptr;
+            double d = std::strtod(v.c_str(), &end);
+            if (v.empty() || end != v.c_str() + v.size() || !(d >= 0) || d > 1e9)
+                return set_error("'" + v + "' is not a non-negative number");
+            return fmt::format("{}", d);
         }
         case SettingType::Address:
             if (v.empty()) return v;

@@ -12,7 +12,7 @@
 
 namespace magpie::store {
 
-enum class SettingType { Int, Bool, String, Networks, Address, Size };
+enum class SettingType { Int, Bool, String, Networks, Address, Size, Number };
 
 struct SettingDef {
     std::string key;
@@ -73,6 +73,23 @@ struct Settings {
     int64_t quota_default = 0;                      // bytes per user, 0 = unlimited
     bool move_deleted_to_trash = false;             // EXPUNGE moves \Deleted mail to Trash
     bool imap_action_log = false;                   // log each mailbox-changing IMAP action
+
+    // Filter (docs/filter.md).
+    bool filter_enabled = true;               // run the filter on every accepted message
+    CidrList filter_bypass_ips;               // clients whose mail skips every check
+    std::string filter_bypass_senders;        // addresses or exact domains (envelope sender)
+    std::string filter_bypass_recipients;     // addresses or exact domains (envelope recipient)
+    std::string filter_allow_from;            // sender addresses or domains (+ subdomains): accept
+    std::string filter_allow_to;              // recipient addresses or domains: accept
+    std::string filter_block_from;            // sender addresses or domains: reject
+    double spam_greylist_threshold = 0;       // 0 = no greylisting
+    double spam_flag_threshold = 6;           // X-Spam: Yes, subject prefix, Junk
+    double spam_reject_threshold = 15;        // 554 5.7.1
+    std::string spam_subject_prefix;          // e.g. "***SPAM***"; empty = subject unchanged
+    bool move_spam_to_junk = true;            // flagged spam goes to the recipient's Junk folder
+    std::string spam_quarantine;              // public mailbox receiving spam instead of a reject
+    int64_t greylist_delay = 300;             // seconds before a retry passes
+    int64_t greylist_expire = 3024000;        // seconds a passed triplet stays known (35 days)
 
     // Unknown keys and invalid values are ignored (the default stays).
     static Settings from_map(const std::map<std::string, std::string>& values);

@@ -574,4 +574,10 @@ Next Session::on_commit(bool ok, std::string_view queue_id, std::string_view err
     return Next::Line;
 }
 
+Next Session::on_filtered(int code, std::string_view enhanced, std::string_view text) {
+    reply(code, enhanced, text);
+    reset_transaction();
+    return Next::Line;
+}
+
 }  // namespace magpie::smtp

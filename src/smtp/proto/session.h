@@ -78,6 +78,9 @@ public:
     queue::Envelope envelope(std::string queue_id, std::time_t now, const DataStats& stats) const;
     // ok: queued as `queue_id`; otherwise `error` says why (disk full...). Returns Line.
     Next on_commit(bool ok, std::string_view queue_id, std::string_view error);
+    // The filter refused the message at the end of DATA/BDAT (554 5.7.1 reject, 451 4.7.1
+    // greylisting): the reply is sent and the transaction ends, nothing is queued.
+    Next on_filtered(int code, std::string_view enhanced, std::string_view text);
 
     std::string take_output() { return std::move(out_); }
     std::vector<std::string> take_log() { return std::move(log_); }

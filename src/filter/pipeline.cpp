@@ -1,0 +1,93 @@
+// The order of the filter's decisions and the thresholds.
+#include "filter/pipeline.h"
+
+#include <fmt/format.h>
+
+#include "core/cidr.h"
+#include "filter/lists.h"
+#include "filter/rules.h"
+
+namespace magpie::filter {
+
+namespace {
+
+bool any_recipient(const std::vector<std::string>& rcpts, std::string_view list, DomainMatch how) {
+    for (const auto& r : rcpts) {
+        if (list_matches(list, r, how)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& checks) {
+    Verdict v;
+    auto ip = IpAddr::parse(req.client_ip);
+    if (req.relay_client || (ip && s.filter_bypass_ips.contains(*ip)) ||
+        list_matches(s.filter_bypass_senders, req.sender, DomainMatch::Exact) ||
+        any_recipient(req.recipients, s.filter_bypass_recipients, DomainMatch::Exact)) {
+        v.bypassed = true;
+        return v;
+    }
+    if (list_matches(s.filter_allow_from, req.sender, DomainMatch::WithSubdomains) ||
+        any_recipient(req.recipients, s.filter_allow_to, DomainMatch::WithSubdomains)) {
+        v.bypassed = true;
+        v.add("ALLOWLIST", 0);
+        return v;
+    }
+    if (list_matches(s.filter_block_from, req.sender, DomainMatch::WithSubdomains)) {
+        v.add("BLOCKLIST", 0);
+        v.action = Action::Reject;
+        v.reject_text = "Sender address rejected: blocked by policy";
+        return v;
+    }
+
+    mime::Message msg = mime::parse_message(req.data);
+    if (checks.attachments) {
+        if (auto why = checks.attachments(msg, req.data)) {
+            v.add("BLOCKED_ATTACHMENT", 0, *why);
+            v.action = Action::Reject;
+            v.reject_text = "Message rejected: " + *why;
+            return v;
+        }
+    }
+    if (checks.antivirus) {
+        if (auto virus = checks.antivirus(req.data)) {
+            v.add("VIRUS", 0, *virus);
+            v.action = Action::Reject;
+            v.reject_text = "Message rejected: infected with " + *virus;
+            return v;
+        }
+    }
+    if (has_gtube(req.data)) {
+        v.add("GTUBE", std::max(1000.0, s.spam_reject_threshold));
+    } else {
+        run_heuristics(RuleContext{req.data, msg, req.sender, req.hostname, req.now}, v);
+        for (const auto& scorer : checks.scorers) scorer(req, msg, v);
+    }
+
+    if (v.score >= s.spam_reject_threshold) {
+        if (!s.spam_quarantine.empty()) {
+            v.action = Action::Quarantine;
+        } else {
+            v.action = Action::Reject;
+            v.reject_text = "Message rejected as spam";
+        }
+        return v;
+    }
+    if (s.spam_greylist_threshold > 0 && v.score >= s.spam_greylist_threshold && checks.greylist) {
+        bool pass = true;
+        for (const auto& r : req.recipients) {
+            pass = checks.greylist->check(req.client_ip, req.sender, r, req.now, s.greylist_delay,
+                                          s.greylist_expire) && pass;
+        }
+        if (!pass) {
+            v.action = Action::Greylist;
+            return v;
+        }
+    }
+    if (v.score >= s.spam_flag_threshold) v.action = Action::Flag;
+    return v;
+}
+
+}  // namespace magpie::filter

@@ -1,0 +1,151 @@
+"""Filter end to end: messages sent over SMTP to the real server are scored, flagged,
+delivered to Junk, greylisted, quarantined or rejected at the end of DATA, and bypass,
+allow and block lists change that."""
+from __future__ import annotations
+
+import smtplib
+import time
+
+import pytest
+
+from conftest import HOST, files_containing, new_token, scaled, standard_directory, wait_until
+
+GTUBE = "XJS*C4JDBQADN1.NSBESC-GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+
+def clean_message(token: str, sender="friend@remote.example", to="alice@example.com") -> str:
+    return (f"From: Friend <{sender}>\r\nTo: {to}\r\nSubject: hello {token}\r\n"
+            f"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{token}@remote.example>\r\n"
+            f"\r\nJust a normal note, {token}.\r\n")
+
+
+def sloppy_message(token: str, to="alice@example.com") -> str:
+    """No Date and no Message-ID: MISSING_DATE (1.0) + MISSING_MID (2.5) = 3.5."""
+    return f"From: x@remote.example\r\nTo: {to}\r\nSubject: offer {token}\r\n\r\nbuy {token}\r\n"
+
+
+def send(m, msg: str, sender="friend@remote.example", rcpts=("alice@example.com",)):
+    with smtplib.SMTP(HOST, m.smtp_port, timeout=scaled(30)) as s:
+        s.ehlo("client.test")
+        return s.sendmail(sender, list(rcpts), msg.encode())
+
+
+def send_expect(m, msg: str, code: int, sender="friend@remote.example", rcpts=("alice@example.com",)):
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        send(m, msg, sender, rcpts)
+    assert e.value.smtp_code == code, e.value
+    return e.value.smtp_error.decode()
+
+
+def delivered(m, user: str, token: str, folder: str = "", timeout=20):
+    base = m.maildir(user) / folder if folder else m.maildir(user)
+    return wait_until(lambda: files_containing(base, token), timeout, what=f"{token} in {base}")
+
+
+@pytest.fixture
+def srv(server_factory):
+    return server_factory("filter", setup=standard_directory)
+
+
+def test_gtube_is_rejected(srv):
+    token = new_token("g")
+    text = send_expect(srv, clean_message(token).replace("Just a normal note", GTUBE), 554)
+    assert "5.7.1" in text
+    assert "GTUBE" in srv.wait_log(r"filter: \w+: .*action=reject")[0]
+    time.sleep(0.5)
+    assert not files_containing(srv.maildir("alice"), token)
+
+
+def test_clean_message_gets_a_status_header(srv):
+    token = new_token("c")
+    send(srv, clean_message(token))
+    f = delivered(srv, "alice", token)[0]
+    head = f.read_bytes().split(b"\r\n\r\n", 1)[0]
+    assert b"X-Spam-Status: No, score=" in head and b"X-Spam: Yes" not in head
+    assert "/.Junk/" not in str(f)
+
+
+def test_flagged_spam_goes_to_junk_with_headers(srv):
+    srv.set("spam_flag_threshold", "3")
+    token = new_token("f")
+    send(srv, sloppy_message(token))
+    f = delivered(srv, "alice", token, ".Junk")[0]
+    head = f.read_bytes().split(b"\r\n\r\n", 1)[0]
+    assert b"X-Spam: Yes" in head
+    assert b"MISSING_DATE=1.00" in head and b"MISSING_MID=2.50" in head
+    srv.set("move_spam_to_junk", "false")
+    token = new_token("f")
+    send(srv, sloppy_message(token))
+    f = delivered(srv, "alice", token)[0]
+    assert "/.Junk/" not in str(f) and b"X-Spam: Yes" in f.read_bytes()
+
+
+def test_reject_threshold_and_quarantine(srv):
+    srv.set("spam_reject_threshold", "3")
+    send_expect(srv, sloppy_message(new_token("r")), 554)
+    srv.set("spam_quarantine", "shared")
+    token = new_token("q")
+    send(srv, sloppy_message(token))
+    wait_until(lambda: files_containing(srv.public_dir("shared"), token), 20, what="quarantined copy")
+    assert not files_containing(srv.maildir("alice"), token)
+
+
+def test_bypass_rules_skip_every_check(srv):
+    gtube = clean_message("x").replace("Just a normal note", GTUBE)
+    srv.set("filter_bypass_senders", "trusted.example")
+    token = new_token("b")
+    send(srv, gtube.replace("x.", f"{token}."), sender="boss@trusted.example")
+    delivered(srv, "alice", token)
+    send_expect(srv, gtube, 554, sender="boss@sub.trusted.example")  # exact domain only
+    srv.set("filter_bypass_recipients", "bob@example.com")
+    token = new_token("b")
+    send(srv, gtube.replace("x.", f"{token}."), rcpts=("bob@example.com",))
+    delivered(srv, "bob", token)
+    srv.set("filter_bypass_ips", "127.0.0.1")
+    token = new_token("b")
+    send(srv, gtube.replace("x.", f"{token}."))
+    delivered(srv, "alice", token)
+    assert "(bypass)" in srv.log()
+
+
+def test_allow_and_block_lists(srv):
+    gtube = clean_message("x").replace("Just a normal note", GTUBE)
+    srv.set("filter_block_from", "spammer.example")
+    text = send_expect(srv, clean_message(new_token("k")), 554, sender="a@mx.spammer.example")
+    assert "blocked" in text
+    srv.set("filter_allow_from", "mx.spammer.example")  # allow wins over block
+    token = new_token("a")
+    send(srv, clean_message(token), sender="a@mx.spammer.example")
+    delivered(srv, "alice", token)
+    srv.set("filter_allow_to", "example.com")  # domain and its subdomains
+    token = new_token("a")
+    send(srv, gtube.replace("x.", f"{token}."), sender="x@else.example")
+    delivered(srv, "alice", token)
+
+
+def test_greylisting_defers_then_accepts_the_retry(srv):
+    srv.set("spam_greylist_threshold", "1")
+    srv.set("greylist_delay", "2")
+    token = new_token("gl")
+    msg = sloppy_message(token)
+    text = send_expect(srv, msg, 451)
+    assert "4.7.1" in text
+    send_expect(srv, msg, 451)  # too early
+    time.sleep(scaled(2.5))
+    send(srv, msg)
+    delivered(srv, "alice", token)
+    token2 = new_token("gl")
+    send(srv, sloppy_message(token2))  # the triplet is known now
+    delivered(srv, "alice", token2)
+    srv.restart()  # the table survives a restart
+    token3 = new_token("gl")
+    send(srv, sloppy_message(token3))
+    delivered(srv, "alice", token3)
+
+
+def test_filter_can_be_turned_off(srv):
+    srv.set("filter_enabled", "false")
+    token = new_token("off")
+    send(srv, clean_message(token).replace("Just a normal note", GTUBE))
+    f = delivered(srv, "alice", token)[0]
+    assert b"X-Spam-Status" not in f.read_bytes()
