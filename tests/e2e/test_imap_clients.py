@@ -337,3 +337,90 @@ def test_mbsync_round_trip(server_factory, tmp_path):
     mb.sync()
     assert server_state(m) == final
     assert local_state(mb.root) == comparable(final)
+
+
+# -- offlineimap ------------------------------------------------------------------------------
+
+class OfflineImap:
+    def __init__(self, m, base: Path):
+        import hashlib
+        import ssl
+        self.base = base
+        self.root = base / "Mail"
+        self.root.mkdir(parents=True)
+        der = ssl.PEM_cert_to_DER_cert((m.data / "tls" / "cert.pem").read_text())
+        self.cfg = base / "offlineimaprc"
+        self.cfg.write_text(
+            f"[general]\naccounts = magpie\nmetadata = {base / 'meta'}\nmaxsyncaccounts = 1\n"
+            f"ui = basic\n\n"
+            f"[Account magpie]\nlocalrepository = local\nremoterepository = remote\n\n"
+            f"[Repository local]\ntype = Maildir\nlocalfolders = {self.root}\nsep = /\n\n"
+            f"[Repository remote]\ntype = IMAP\nremotehost = 127.0.0.1\n"
+            f"remoteport = {m.imaps_port}\nssl = yes\n"
+            f"cert_fingerprint = {hashlib.sha256(der).hexdigest()}\n"
+            f"remoteuser = alice\nremotepass = {PASSWORDS['alice']}\nmaxconnections = 1\n"
+            f"holdconnectionopen = no\ntimeout = 30\n")
+
+    def sync(self):
+        p = subprocess.run([OFFLINEIMAP, "-c", str(self.cfg), "-o", "-u", "basic"],
+                           capture_output=True, text=True, timeout=scaled(180),
+                           env=dict(os.environ, HOME=str(self.base)))
+        out = p.stdout + p.stderr
+        assert p.returncode == 0 and "ERROR" not in out, f"offlineimap failed ({p.returncode}):\n{out}"
+        return p
+
+
+@pytest.mark.skipif(not OFFLINEIMAP, reason="offlineimap is not installed")
+def test_offlineimap_round_trip(server_factory, tmp_path):
+    m = server_factory("oimap", setup=standard_directory)
+    where = populate(m)
+    oi = OfflineImap(m, tmp_path / "oimap")
+
+    oi.sync()
+    before = server_state(m)
+    assert local_state(oi.root) == comparable(before)
+    for tok, box in where.items():
+        assert [token_of(b) for b, _ in before[box].values()].count(tok) == 1, (tok, box)
+
+    # Local changes: flags, a deletion, a new message in an existing nested folder.
+    inbox = local_files(oi.root, "INBOX")
+    delivered = sorted(t for t, b in where.items() if b == "INBOX" and t.startswith("t-"))
+    set_local_flags(inbox[delivered[0]], "S")
+    set_local_flags(inbox[delivered[1]], "FR")
+    inbox[delivered[2]].unlink()
+    new_tok = new_token("oilocal")
+    (oi.root / "Proj" / "2026" / "new" / f"1700000000.{new_tok}.localhost").write_bytes(
+        message(new_tok).replace(b"\r\n", b"\n"))
+    untouched = {t: v for t, v in uid_map(before).items() if t != delivered[2]}
+
+    oi.sync()
+    after = server_state(m)
+    assert local_state(oi.root) == comparable(after)
+    flags_by_tok = {token_of(b): fl for msgs in after.values() for b, fl in msgs.values()}
+    assert flags_by_tok[delivered[0]] == "S" and flags_by_tok[delivered[1]] == "FR"
+    assert delivered[2] not in flags_by_tok and new_tok in flags_by_tok
+    now = uid_map(after)
+    for tok, (box, uid) in untouched.items():
+        assert now.get(tok) == (box, uid), (tok, box, uid, now.get(tok))
+
+    # Server changes: flags, a move, an expunge, a delivery.
+    c = imap_ssl(m)
+    try:
+        c.select("INBOX")
+        uids = {token_of(b): uid for uid, (b, _) in after["INBOX"].items()}
+        assert c.uid("STORE", str(uids[delivered[0]]), "+FLAGS", r"(\Answered)")[0] == "OK"
+        c.select("Work")
+        work = sorted((token_of(b), uid) for uid, (b, _) in after["Work"].items())
+        assert c.uid("MOVE", str(work[0][1]), "Proj")[0] == "OK"
+        assert c.uid("STORE", str(work[1][1]), "+FLAGS", r"(\Deleted)")[0] == "OK"
+        assert c.expunge()[0] == "OK"
+    finally:
+        c.logout()
+    late_tok, _ = deliver(m, ["alice@example.com"])
+
+    oi.sync()
+    final = server_state(m)
+    assert local_state(oi.root) == comparable(final)
+    toks = {name: [token_of(b) for b, _ in msgs.values()] for name, msgs in final.items()}
+    assert late_tok in toks["INBOX"] and work[0][0] in toks["Proj"]
+    assert work[1][0] not in sum(toks.values(), [])

@@ -551,3 +551,25 @@ def test_starttls_discards_pipelined_commands(srv):
         assert b"STARTTLS" not in r.untagged[0]
         c.login("alice")
         assert c.cmd("SELECT INBOX").ok
+
+
+# -- SASL ---------------------------------------------------------------------------------
+
+def test_sasl_challenges_are_base64(srv):
+    """RFC 9051 §6.2.2: an AUTHENTICATE challenge is base64; PLAIN's is empty ("+ ").
+    (offlineimap's imaplib2 decodes it and failed on a "+ Ready" text.)"""
+    import base64
+    with RawIMAP(srv.imaps_port, tls=True) as c:
+        c.send(b"a AUTHENTICATE PLAIN\r\n")
+        ln = c.line()
+        assert ln in (b"+ \r\n", b"+\r\n"), ln
+        c.send(base64.b64encode(b"\0alice\0" + PASSWORDS["alice"].encode()) + b"\r\n")
+        assert c.read_until("a").ok
+    with RawIMAP(srv.imaps_port, tls=True) as c:
+        c.send(b"b AUTHENTICATE LOGIN\r\n")
+        for answer in (b"alice", PASSWORDS["alice"].encode()):
+            ln = c.line()
+            assert ln.startswith(b"+ ")
+            base64.b64decode(ln[2:].strip(), validate=True)  # raises binascii.Error if not
+            c.send(base64.b64encode(answer) + b"\r\n")
+        assert c.read_until("b").ok
