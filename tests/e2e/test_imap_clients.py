@@ -213,15 +213,16 @@ def populate(m) -> dict[str, str]:
 # -- mbsync -----------------------------------------------------------------------------------
 
 class Mbsync:
-    def __init__(self, m, base: Path):
+    def __init__(self, m, base: Path, starttls: bool = False):
         self.base = base
         self.root = base / "Mail"
         self.root.mkdir(parents=True)
         self.cfg = base / "mbsyncrc"
         self.cfg.write_text(
             f"IMAPAccount magpie\n"
-            f"Host 127.0.0.1\nPort {m.imaps_port}\nUser alice\nPass {PASSWORDS['alice']}\n"
-            f"SSLType IMAPS\nCertificateFile {m.data / 'tls' / 'cert.pem'}\nTimeout 30\n\n"
+            f"Host 127.0.0.1\nPort {m.imap_port if starttls else m.imaps_port}\n"
+            f"User alice\nPass {PASSWORDS['alice']}\n"
+            f"SSLType {'STARTTLS' if starttls else 'IMAPS'}\nCertificateFile {m.data / 'tls' / 'cert.pem'}\nTimeout 30\n\n"
             f"IMAPStore remote\nAccount magpie\n\n"
             f"MaildirStore local\nPath {self.root}/\nInbox {self.root}/INBOX\n"
             f"SubFolders Verbatim\n\n"
@@ -233,6 +234,8 @@ class Mbsync:
         p = subprocess.run([MBSYNC, "-c", str(self.cfg), "-a"], capture_output=True, text=True,
                            timeout=scaled(120), env=dict(os.environ, HOME=str(self.base)))
         assert p.returncode == 0, f"mbsync failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
+        # mbsync reports protocol trouble (unparsable responses, lost messages) as warnings.
+        assert not re.search(r"(?i)warning|error", p.stdout + p.stderr), p.stdout + p.stderr
         return p
 
 
@@ -337,6 +340,11 @@ def test_mbsync_round_trip(server_factory, tmp_path):
     mb.sync()
     assert server_state(m) == final
     assert local_state(mb.root) == comparable(final)
+
+    # 5. A second replica over the plain port with STARTTLS is the same.
+    mb2 = Mbsync(m, tmp_path / "mbsync2", starttls=True)
+    mb2.sync()
+    assert local_state(mb2.root) == comparable(final)
 
 
 # -- offlineimap ------------------------------------------------------------------------------
