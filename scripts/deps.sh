@@ -7,7 +7,8 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev libunbound-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang libclang-rt-14-dev
-         python3-dkim python3-nacl openssl unbound postfix dovecot-core fetchmail)
+         python3-dkim python3-nacl openssl unbound postfix dovecot-core fetchmail isync
+         offlineimap3)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

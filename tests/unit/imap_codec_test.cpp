@@ -128,6 +128,7 @@ TEST(ImapResponse, StatusResponsesAndCodes) {
     EXPECT_EQ(code::uidvalidity(1), "UIDVALIDITY 1");
     EXPECT_EQ(code::capability({"IMAP4rev2", "IDLE"}), "CAPABILITY IMAP4rev2 IDLE");
     EXPECT_EQ(continuation(""), "+ Ready\r\n");
+    EXPECT_EQ(sasl_challenge(""), "+ \r\n");  // empty PLAIN challenge: no text (not base64)
 }
 
 TEST(ImapResponse, Esearch) {

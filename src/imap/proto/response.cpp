@@ -103,6 +103,10 @@ std::string continuation(std::string_view text) {
     return "+ " + std::string(text.empty() ? std::string_view("Ready") : text) + "\r\n";
 }
 
+std::string sasl_challenge(std::string_view base64) {
+    return "+ " + std::string(base64) + "\r\n";
+}
+
 namespace code {
 
 std::string uidnext(uint32_t n) {

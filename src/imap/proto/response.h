@@ -28,6 +28,9 @@ std::string tagged(std::string_view tag, Status status, std::string_view code,
 std::string untagged(Status status, std::string_view code, std::string_view text);
 // "+ text\r\n" (RFC 9051 §7.5).
 std::string continuation(std::string_view text);
+// "+ base64\r\n": an AUTHENTICATE challenge (RFC 9051 §6.2.2), which is base64 only; an
+// empty challenge is "+ \r\n", never a text.
+std::string sasl_challenge(std::string_view base64);
 
 // Response codes (RFC 9051 §7.1, RFC 4315 UIDPLUS, RFC 7162, RFC 5530), without brackets.
 namespace code {

@@ -271,7 +271,7 @@ Step Session::cmd_authenticate(const Command& cmd, std::string& out) {
         std::string ir = *a.initial_response == "=" ? "" : *a.initial_response;
         return auth_line(ir, out);
     }
-    out += continuation(a.mechanism == "LOGIN" ? base64_encode("Username:") : "");
+    out += sasl_challenge(a.mechanism == "LOGIN" ? base64_encode("Username:") : "");
     return {Action::AuthContinue};
 }
 
@@ -292,7 +292,7 @@ Step Session::auth_line(std::string_view line, std::string& out) {
     if (st.mechanism == "LOGIN" && st.step == 0) {
         sasl_->user = *decoded;
         sasl_->step = 1;
-        out += continuation(base64_encode("Password:"));
+        out += sasl_challenge(base64_encode("Password:"));
         return {Action::AuthContinue};
     }
     sasl_.reset();
