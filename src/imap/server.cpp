@@ -77,16 +77,19 @@ ReaderLimits Connection::limits() const {
 }
 
 awaitable<bool> Connection::fill() {
-    if (eof_) co_return false;
+    // Checked on the connection's strand right before the read starts: a shutdown either
+    // is seen here or cancels the read it finds pending (net::SessionRegistry).
+    if (eof_ || ctx_.stopping) co_return false;
     size_t old = in_.size();
     in_.resize(old + kReadChunk);
     try {
         size_t n = co_await stream_.read_some(in_.data() + old, kReadChunk);
         in_.resize(old + n);
         co_return true;
-    } catch (const boost::system::system_error&) {
+    } catch (const boost::system::system_error& e) {
         in_.resize(old);
-        eof_ = true;
+        // A cancelled read (timeout, shutdown) still lets us send a last response.
+        if (e.code() != asio::error::operation_aborted) eof_ = true;
         co_return false;
     }
 }
@@ -281,6 +284,8 @@ awaitable<void> Connection::serve(bool alive) {
                     if (stream_.timed_out()) {
                         eof_ = false;
                         co_await send(untagged(Status::Bye, "", "Autologout; idle for too long"));
+                    } else if (ctx_.stopping && !eof_) {
+                        co_await send(untagged(Status::Bye, "", "Server shutting down"));
                     }
                     alive = false;
                 }

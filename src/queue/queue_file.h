@@ -39,7 +39,7 @@ struct Envelope {
     std::string message_id;  // Message-ID header value, for the log
     int64_t size = 0;        // message bytes
     // Set by the filter: header lines (without CRLF) put on top of local copies, and the
-    // spam mark (Junk delivery, subject prefix).
+    // spam mark (Junk delivery).
     std::vector<std::string> headers;
     bool spam = false;
 };

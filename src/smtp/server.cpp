@@ -61,7 +61,9 @@ private:
 
 awaitable<bool> Connection::fill() {
     co_await flush();
-    if (eof_) co_return false;
+    // Checked on the connection's strand right before the read starts: a shutdown either
+    // is seen here or cancels the read it finds pending (net::SessionRegistry).
+    if (eof_ || ctx_.stopping) co_return false;
     size_t old = in_.size();
     in_.resize(old + kReadChunk);
     try {

@@ -149,8 +149,6 @@ const std::vector<Field>& fields() {
                      "when move_spam_to_junk is on)."),
         number_field("spam_reject_threshold", &S::spam_reject_threshold, "15",
                      "Spam score from which a message is rejected (554 5.7.1)."),
-        string_field("spam_subject_prefix", T::String, &S::spam_subject_prefix, "",
-                     "Text put before the Subject of messages marked as spam; empty is off."),
         bool_field("move_spam_to_junk", &S::move_spam_to_junk, "true",
                    "Deliver messages marked as spam to the recipient's Junk folder."),
         string_field("spam_quarantine", T::String, &S::spam_quarantine, "",

@@ -83,9 +83,8 @@ struct Settings {
     std::string filter_allow_to;              // recipient addresses or domains: accept
     std::string filter_block_from;            // sender addresses or domains: reject
     double spam_greylist_threshold = 0;       // 0 = no greylisting
-    double spam_flag_threshold = 6;           // X-Spam: Yes, subject prefix, Junk
+    double spam_flag_threshold = 6;           // X-Spam: Yes, Junk
     double spam_reject_threshold = 15;        // 554 5.7.1
-    std::string spam_subject_prefix;          // e.g. "***SPAM***"; empty = subject unchanged
     bool move_spam_to_junk = true;            // flagged spam goes to the recipient's Junk folder
     std::string spam_quarantine;              // public mailbox receiving spam instead of a reject
     int64_t greylist_delay = 300;             // seconds before a retry passes

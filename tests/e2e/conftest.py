@@ -299,6 +299,17 @@ class Magpie:
         self.base = Path(base)
         self.data = self.base / "data"
         self.config = self.base / "magpie.toml"
+        self.proc: subprocess.Popen | None = None
+        self.out_path = self.base / "serve.out"
+        self.restarts = 0
+        self.started_once = False
+        self._threads = threads
+        self._dns = dns_resolver or HOST + ":" + str(free_port())
+        self.base.mkdir(parents=True, exist_ok=True)
+        self._new_ports()
+
+    def _new_ports(self):
+        """Picks the listener ports and writes the config file with them."""
         self.smtp_port = free_port()
         self.submission_port = free_port()
         self.submissions_port = free_port()
@@ -306,12 +317,9 @@ class Magpie:
         self.imaps_port = free_port()
         self.pop3_port = free_port()
         self.pop3s_port = free_port()
-        self.proc: subprocess.Popen | None = None
-        self.out_path = self.base / "serve.out"
-        self.restarts = 0
         cfg = [f'hostname = "{HOSTNAME}"', f'data_dir = "{self.data}"']
-        if threads:
-            cfg.append(f"threads = {threads}")
+        if self._threads:
+            cfg.append(f"threads = {self._threads}")
         cfg += ["[listen]",
                 f'smtp = "{HOST}:{self.smtp_port}"',
                 f'submission = "{HOST}:{self.submission_port}"',
@@ -322,8 +330,7 @@ class Magpie:
                 f'pop3s = "{HOST}:{self.pop3s_port}"']
         # Never the machine's resolver: a loopback port (a test DNS server when one runs,
         # otherwise nothing answers and remote delivery just defers).
-        cfg += ["[dns]", f'resolver = "{dns_resolver or HOST + ":" + str(free_port())}"']
-        self.base.mkdir(parents=True, exist_ok=True)
+        cfg += ["[dns]", f'resolver = "{self._dns}"']
         self.config.write_text("\n".join(cfg) + "\n")
 
     # -- CLI --------------------------------------------------------------
@@ -369,6 +376,17 @@ class Magpie:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self, timeout: float = 30):
+        # Another program may take a port between free_port() and the bind: a first start
+        # that fails on "Address already in use" retries on fresh ports.
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except AssertionError as e:
+                if self.started_once or "Address already in use" not in str(e) or attempt == 2:
+                    raise
+                self._new_ports()
+
+    def _start(self, timeout: float):
         assert not self.running()
         log_before = self._listener_lines()
         out = open(self.out_path, "ab")
@@ -390,6 +408,7 @@ class Magpie:
         with RawSMTP(self.smtp_port) as c:
             c.greet()
             c.cmd("QUIT")
+        self.started_once = True
 
     def _listener_lines(self) -> int:
         log = self.log()

@@ -51,7 +51,7 @@ def test_gtube_is_rejected(srv):
     token = new_token("g")
     text = send_expect(srv, clean_message(token).replace("Just a normal note", GTUBE), 554)
     assert "5.7.1" in text
-    assert "GTUBE" in srv.wait_log(r"filter: \w+: .*action=reject")[0]
+    assert "GTUBE" in srv.wait_log(r"filter\[\d+\]: \w+: .*action=reject")[0]
     time.sleep(0.5)
     assert not files_containing(srv.maildir("alice"), token)
 

@@ -1,0 +1,165 @@
+// Filter pipeline: list matching, greylist triplets, heuristics and the threshold actions.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "filter/greylist.h"
+#include "filter/lists.h"
+#include "filter/pipeline.h"
+#include "filter/rules.h"
+
+using namespace magpie;
+using namespace magpie::filter;
+
+namespace {
+
+const std::string kClean =
+    "Received: from x by mx.test with ESMTP\r\nFrom: A <a@remote.example>\r\nTo: b@example.com\r\n"
+    "Subject: hello\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@remote.example>\r\n\r\nhi\r\n";
+
+ScanRequest request(const std::string& data, std::string sender = "a@remote.example") {
+    ScanRequest r;
+    r.data = data;
+    r.client_ip = "192.0.2.10";
+    r.sender = std::move(sender);
+    r.recipients = {"b@example.com"};
+    r.hostname = "mx.test";
+    r.now = 1000000;
+    return r;
+}
+
+bool has(const Verdict& v, std::string_view rule) {
+    for (const auto& h : v.hits) {
+        if (h.name == rule) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST(FilterLists, AddressesAndDomains) {
+    EXPECT_TRUE(list_matches("a@x.org, y.org", "A@X.ORG", DomainMatch::Exact));
+    EXPECT_TRUE(list_matches("a@x.org, y.org", "z@y.org", DomainMatch::Exact));
+    EXPECT_FALSE(list_matches("a@x.org, y.org", "z@sub.y.org", DomainMatch::Exact));
+    EXPECT_TRUE(list_matches("y.org", "z@sub.y.org", DomainMatch::WithSubdomains));
+    EXPECT_FALSE(list_matches("y.org", "z@evily.org", DomainMatch::WithSubdomains));
+    EXPECT_FALSE(list_matches("a@x.org", "b@x.org", DomainMatch::WithSubdomains));
+    EXPECT_FALSE(list_matches("", "b@x.org", DomainMatch::WithSubdomains));
+    EXPECT_FALSE(list_matches("x.org", "", DomainMatch::WithSubdomains));
+}
+
+TEST(FilterGreylist, DefersFirstThenPassesAfterDelayAndRemembers) {
+    Greylist g;
+    EXPECT_FALSE(g.check("192.0.2.1", "s@x", "r@y", 100, 300, 1000));
+    EXPECT_FALSE(g.check("192.0.2.2", "s@x", "r@y", 200, 300, 1000));  // same /24, too early
+    EXPECT_TRUE(g.check("192.0.2.3", "s@x", "r@y", 401, 300, 1000));
+    EXPECT_TRUE(g.check("192.0.2.3", "S@X", "r@y", 402, 300, 1000));  // known now, any case
+    EXPECT_FALSE(g.check("198.51.100.1", "s@x", "r@y", 403, 300, 1000));  // other network
+    EXPECT_FALSE(g.check("192.0.2.3", "s@x", "r@y", 402 + 1001, 300, 1000));  // expired
+    EXPECT_EQ(greylist_network("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+    EXPECT_EQ(greylist_network("192.0.2.77"), "192.0.2.0/24");
+}
+
+TEST(FilterGreylist, SavedTableSurvivesReopen) {
+    auto dir = std::filesystem::temp_directory_path() / "magpie-greylist-test";
+    std::filesystem::create_directories(dir);
+    std::string path = (dir / "greylist").string();
+    std::filesystem::remove(path);
+    {
+        Greylist g(path);
+        g.check("192.0.2.1", "s@x", "r@y", 100, 10, 1000);
+        EXPECT_TRUE(g.check("192.0.2.1", "s@x", "r@y", 200, 10, 1000));
+        g.check("192.0.2.9", "old@x", "r@y", 100, 10, 1000);  // never retried: pruned later
+        g.save(100 + 86401, 1000000);
+    }
+    Greylist again(path);
+    EXPECT_EQ(again.size(), 1u);
+    EXPECT_TRUE(again.check("192.0.2.1", "s@x", "r@y", 300, 10, 1000000));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(FilterPipeline, CleanMessageScoresNothing) {
+    store::Settings s;
+    Verdict v = scan(request(kClean), s, {});
+    EXPECT_EQ(v.action, Action::Accept);
+    EXPECT_EQ(v.score, 0) << v.symbols();
+    EXPECT_FALSE(v.bypassed);
+}
+
+TEST(FilterPipeline, HeuristicsFire) {
+    std::string sloppy =
+        "From: x@elsewhere.example\r\nSubject: FREE MONEY FOR YOU NOW\r\nContent-Type: text/html\r\n\r\n"
+        "<a href=\"http://203.0.113.9/x\">www.mybank.example</a>\r\n";
+    store::Settings s;
+    Verdict v = scan(request(sloppy), s, {});
+    for (auto rule : {"MISSING_DATE", "MISSING_MID", "MISSING_TO", "FROM_NEQ_ENVFROM", "MIME_HTML_ONLY",
+                      "SUBJ_ALL_CAPS", "HTTP_TO_IP", "PHISHING"}) {
+        EXPECT_TRUE(has(v, rule)) << rule << " in " << v.symbols();
+    }
+    EXPECT_FALSE(has(v, "MISSING_SUBJECT"));
+    EXPECT_EQ(v.action, Action::Flag);
+    EXPECT_NE(v.status_header(s.spam_flag_threshold).find("Yes, score="), std::string::npos);
+}
+
+TEST(FilterPipeline, ForgedReceivedOfOurHost) {
+    std::string m = "Received: from a by mx.test with ESMTP\r\nReceived: from b by mx.test\r\n" + kClean.substr(kClean.find("From:"));
+    Verdict v = scan(request(m), store::Settings{}, {});
+    EXPECT_TRUE(has(v, "FORGED_RCVD")) << v.symbols();
+    EXPECT_FALSE(has(scan(request(kClean), store::Settings{}, {}), "FORGED_RCVD"));
+}
+
+TEST(FilterPipeline, GtubeRejectsAndQuarantineReplacesReject) {
+    std::string m = kClean + std::string(kGtube) + "\r\n";
+    store::Settings s;
+    Verdict v = scan(request(m), s, {});
+    EXPECT_EQ(v.action, Action::Reject);
+    EXPECT_TRUE(has(v, "GTUBE"));
+    s.spam_quarantine = "quarantine";
+    EXPECT_EQ(scan(request(m), s, {}).action, Action::Quarantine);
+}
+
+TEST(FilterPipeline, BypassAllowBlockOrder) {
+    std::string m = kClean + std::string(kGtube) + "\r\n";
+    store::Settings s;
+    s.filter_block_from = "remote.example";
+    EXPECT_EQ(scan(request(kClean), s, {}).action, Action::Reject);
+    s.filter_allow_from = "remote.example";
+    Verdict allowed = scan(request(m), s, {});
+    EXPECT_EQ(allowed.action, Action::Accept);
+    EXPECT_TRUE(allowed.bypassed);
+    s = {};
+    s.filter_bypass_recipients = "example.com";
+    EXPECT_TRUE(scan(request(m), s, {}).bypassed);
+    s = {};
+    s.filter_bypass_ips = *CidrList::parse("192.0.2.0/24");
+    EXPECT_TRUE(scan(request(m), s, {}).bypassed);
+    s = {};
+    auto r = request(m);
+    r.relay_client = true;
+    EXPECT_TRUE(scan(r, s, {}).bypassed);
+}
+
+TEST(FilterPipeline, AttachmentAndVirusChecksRejectBeforeScoring) {
+    Checks c;
+    c.antivirus = [](std::string_view) { return std::optional<std::string>("Eicar-Test-Signature"); };
+    Verdict v = scan(request(kClean), store::Settings{}, c);
+    EXPECT_EQ(v.action, Action::Reject);
+    EXPECT_NE(v.reject_text.find("Eicar-Test-Signature"), std::string::npos);
+    c.attachments = [](const mime::Message&, std::string_view) { return std::optional<std::string>("executable"); };
+    EXPECT_TRUE(has(scan(request(kClean), store::Settings{}, c), "BLOCKED_ATTACHMENT"));
+}
+
+TEST(FilterPipeline, GreylistingOnlyAboveItsThreshold) {
+    std::string sloppy = "From: a@remote.example\r\nTo: b@example.com\r\nSubject: s\r\n\r\nx\r\n";  // 3.5
+    store::Settings s;
+    s.spam_greylist_threshold = 3;
+    Greylist g;
+    Checks c;
+    c.greylist = &g;
+    auto r = request(sloppy);
+    EXPECT_EQ(scan(r, s, c).action, Action::Greylist);
+    r.now += s.greylist_delay + 1;
+    EXPECT_EQ(scan(r, s, c).action, Action::Accept);
+    EXPECT_EQ(scan(request(kClean), s, c).action, Action::Accept);  // below: never greylisted
+    EXPECT_EQ(g.size(), 1u);
+}
