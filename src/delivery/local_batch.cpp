@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "queue/group_sync.h"
 #include "queue/queue_file.h"
+#include "store/quota.h"
 
 namespace magpie::delivery {
 namespace {
@@ -63,6 +64,15 @@ const char* dsn_for(const std::error_code& ec) {
     if (ec == std::errc::no_space_on_device) return "4.3.1";
     if (ec.value() == EDQUOT && ec.category() == std::generic_category()) return "4.2.2";
     return "4.3.0";
+}
+
+// On a retry or after a crash the copy may be in the Maildir already: no quota check then.
+bool already_delivered(const BatchContext& ctx, const BatchJob& job, const std::string& root,
+                       const MaildirMessage& m) {
+    if (!job.check_existing) return false;
+    std::string prefix = maildir_unique_prefix(m.arrival, m.target_index, m.queue_id);
+    return ctx.recovered ? ctx.recovered->contains(root, m.queue_id, prefix)
+                         : maildir_contains(root, prefix);
 }
 
 void move_to_corrupt(const Config& cfg, const std::string& id, const std::string& path) {
@@ -138,8 +148,24 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
         m.source_fd = fd;
         m.offset = p.entry.body_offset;
         m.size = env.size;
+        uint64_t bytes = maildir_header(m).size() + static_cast<uint64_t>(m.size);
+        uint64_t limit = pub || !ctx.quota ? 0 : store::quota_of(*ctx.snapshot, t.name);
+        if (limit > 0 && !already_delivered(ctx, job, root, m)) {
+            uint64_t used = 0;
+            try {
+                used = ctx.quota->usage(t.name);
+            } catch (const std::exception& e) {
+                log::info("local", "{}: quota usage of {}: {}", env.id, t.name, e.what());
+            }
+            // RFC 3463 §3.3 X.2.2: mailbox full (Dovecot's LDA with quota_full_tempfail=no).
+            if (!store::quota_fits(limit, used, bytes)) {
+                bounce("5.2.2", "mailbox full");
+                continue;
+            }
+        }
         try {
             auto r = ctx.writer.deliver(root, m, job.check_existing, ctx.recovered);
+            if (r == MaildirResult::Delivered && ctx.quota && !pub) ctx.quota->added(t.name, bytes);
             std::string dir = maildir_new_dir(root);
             dirty.insert(dir);
             p.dirs.push_back(dir);

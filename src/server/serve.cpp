@@ -111,6 +111,27 @@ awaitable<void> shutdown_on_signal(asio::signal_set& signals, asio::io_context& 
     io.stop();
 }
 
+// The SMTP RCPT-time quota check answers from the cached usage; a walk that is due runs on
+// the blocking pool, never on the I/O thread.
+smtp::UsagePeek usage_peek(mailbox::Registry& registry, asio::thread_pool& blocking) {
+    return [&registry, &blocking](const std::string& user) -> std::optional<uint64_t> {
+        auto cache = registry.usage(user);
+        bool walk = false;
+        auto usage = cache->peek(&walk);
+        if (walk) {
+            asio::post(blocking, [cache] {
+                try {
+                    cache->get();
+                } catch (const std::exception& e) {
+                    log::info("master", "warning: quota usage walk failed: {}", e.what());
+                }
+            });
+        }
+        if (!usage) return std::nullopt;
+        return usage->bytes;
+    };
+}
+
 }  // namespace
 
 int serve(const Config& cfg) {
@@ -135,6 +156,11 @@ int serve(const Config& cfg) {
     delivery::Agent agent(cfg, directory, std::max(2, threads));
     mailbox::Registry registry(cfg.mail_dir(), cfg.hostname);
     agent.set_delivered_handler([&registry](const std::string& root) { registry.notify(root); });
+    agent.set_quota_hooks(
+        {[&registry](const std::string& user) { return registry.usage(user)->get().bytes; },
+         [&registry](const std::string& user, uint64_t bytes) {
+             registry.usage(user)->add(static_cast<int64_t>(bytes), 1);
+         }});
     dns::Resolver resolver(io, cfg.dns_resolver);
     outbound::Manager outbound(io, blocking, cfg, directory, agent, resolver);
     agent.set_remote_handler([&outbound](const std::string& id) { outbound.submit(id); });
@@ -144,7 +170,9 @@ int serve(const Config& cfg) {
     std::atomic<bool> stopping{false};
     net::ConnCounter conns;
     net::SessionRegistry sessions;
-    smtp::ServerContext ctx{cfg, directory, agent, conns, sessions, tls, blocking, stopping};
+    smtp::ServerContext ctx{cfg,      directory, agent,
+                            conns,    sessions,  tls,
+                            blocking, stopping,  usage_peek(registry, blocking)};
     net::ConnCounter mail_conns, user_conns;
     imap::ServerContext imap_ctx{cfg, directory, registry, mail_conns, user_conns, sessions, tls, blocking, stopping};
 

@@ -22,6 +22,7 @@ struct ServerContext {
     net::ssl::context& tls;
     net::asio::thread_pool& blocking;
     std::atomic<bool>& stopping;
+    UsagePeek usage_peek;  // RCPT-time quota check; empty: none
 };
 
 net::awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx);
