@@ -114,7 +114,11 @@ struct Agent::Impl {
                                  },
                                  nullptr,
                                  {},
-                                 nullptr};
+                                 nullptr,
+                                 [this](const std::string& id) {
+                                     std::lock_guard lock(mu);
+                                     enqueue(id, false);
+                                 }};
                 std::shared_ptr<const store::Snapshot> snap;
                 try {
                     snap = snapshots();

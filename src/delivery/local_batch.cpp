@@ -3,7 +3,8 @@
 //   2. each new/ directory touched by the batch: fsync'd once
 //   3. only then: progress appended to ID.done (fsync'd), or the entry removed
 // A crash before 3 leaves the target pending; the redelivery finds the fixed file name
-// in new/ or cur/ and skips it, so every local target is delivered exactly once.
+// in new/ or cur/ and skips it, so every local target is delivered exactly once. Targets
+// that bounce (unknown, disabled, over quota) get a DSN queued to the sender first.
 #include "delivery/local_batch.h"
 
 #include <fcntl.h>
@@ -13,11 +14,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <set>
 #include <system_error>
 
 #include "core/fs.h"
 #include "core/log.h"
+#include "queue/bounce.h"
 #include "queue/group_sync.h"
 #include "queue/queue_file.h"
 #include "store/quota.h"
@@ -31,6 +34,7 @@ struct Progress {
     std::vector<std::pair<size_t, std::string>> marks;  // targets finished in this pass
     std::vector<std::string> sent_logs;                 // written once durable
     std::vector<std::string> dirs;                      // new/ directories written to
+    std::vector<queue::DsnRecipient> failed;            // bounced targets to notify
     bool deferred = false, remote = false;
 };
 
@@ -88,6 +92,25 @@ void move_to_corrupt(const Config& cfg, const std::string& id, const std::string
     }
 }
 
+// Queues one DSN for the entry's bounced targets before their marks are recorded; a crash
+// in between bounces them again on recovery (a second notification, never none). When the
+// DSN cannot be queued the targets stay pending and are retried.
+void send_failures(const BatchContext& ctx, Progress& p, int fd) {
+    const auto& env = p.entry.env;
+    try {
+        std::string original =
+            fd >= 0 ? queue::dsn_original(fd, p.entry.body_offset, env.size) : std::string();
+        std::string id = queue::queue_dsn(ctx.cfg.queue_dir(), ctx.cfg.hostname, env, p.failed,
+                                          original, *ctx.snapshot);
+        if (!id.empty() && ctx.submit) ctx.submit(id);
+    } catch (const std::exception& e) {
+        std::erase_if(p.marks, [](const auto& m) { return m.second == "bounced"; });
+        p.deferred = true;
+        log::info("local", "{}: status=deferred (cannot queue the notification: {})", env.id,
+                  e.what());
+    }
+}
+
 void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
                    std::set<std::string>& dirty) {
     const auto& env = p.entry.env;
@@ -107,6 +130,18 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
         auto bounce = [&](const char* dsn, const char* why) {
             p.marks.emplace_back(i, "bounced");
             log::info("local", "{}, dsn={}, status=bounced ({})", head, dsn, why);
+            // Hidden copies and always_bcc (no envelope recipient) are not the sender's business.
+            if (t.rcpt < 0 || static_cast<size_t>(t.rcpt) >= env.recipients.size()) return;
+            const auto& r = env.recipients[static_cast<size_t>(t.rcpt)];
+            if (!queue::dsn_wanted(env, r, queue::DsnKind::Failure)) return;
+            queue::DsnRecipient d;
+            d.address = r.address;
+            d.orcpt = r.orcpt;
+            d.action = "failed";
+            d.status = dsn;
+            d.diagnostic = std::string("x-magpie; ") + why;
+            d.last_attempt = static_cast<int64_t>(::time(nullptr));
+            p.failed.push_back(std::move(d));
         };
         auto defer = [&](const char* dsn, const std::string& why) {
             p.deferred = true;
@@ -178,6 +213,7 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
             defer(dsn_for(e.code()), e.what());
         }
     }
+    if (!p.failed.empty()) send_failures(ctx, p, fd);
     if (fd >= 0) ::close(fd);
     if (p.remote && ctx.first_remote_sighting && ctx.first_remote_sighting(env.id)) {
         for (size_t i = 0; i < env.targets.size(); ++i) {

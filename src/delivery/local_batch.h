@@ -41,6 +41,8 @@ struct BatchContext {
     // Told the Maildir root of each mailbox that received mail, once it is durable.
     std::function<void(const std::string& maildir_root)> delivered;
     const QuotaHooks* quota = nullptr;
+    // Hands a new queue entry (a DSN for bounced targets) to the agent.
+    std::function<void(const std::string& id)> submit;
 };
 
 // Results are in the order of `jobs`. Never throws.

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from conftest import (RawSMTP, assert_reply, count_everywhere, make_message, new_token,
+from conftest import (RawSMTP, assert_reply, count_everywhere, files_containing, make_message,
+                      new_token,
                       queue_id_of, standard_directory, wait_until)
 from imap_client import imap_ssl
 
@@ -147,7 +148,7 @@ def test_delivery_bounces_when_quota_reached_after_rcpt(m):
     with RawSMTP(m.smtp_port) as s:
         s.greet()
         s.ehlo()
-        assert_reply(s.cmd("MAIL FROM:<ext@remote.example>"), 250)
+        assert_reply(s.cmd("MAIL FROM:<carol@example.com>"), 250)  # a local sender
         assert_reply(s.cmd(f"RCPT TO:<{u}@example.com>"), 250)  # empty mailbox: fits
         assert_reply(s.cmd("RCPT TO:<bob@example.com>"), 250)
         # Meanwhile the mailbox fills up.
@@ -162,9 +163,14 @@ def test_delivery_bounces_when_quota_reached_after_rcpt(m):
     m.wait_delivered(qid)
     m.wait_log(rf"{qid}: to=<{u}@example\.com>, mailbox={u}, .*dsn=5\.2\.2, "
                rf"status=bounced \(mailbox full\)")
-    assert count_everywhere(m, token) == {"bob": 1}
     assert storage(c) == (4, 4)  # 3500 bytes: only the APPENDed message
     c.logout()
+    # The sender's DSN (RFC 3464) returns the message: one copy for bob, one inside it.
+    dsn_line = m.wait_log(rf"{qid}: sender non-delivery notification: (\w+)")[0]
+    m.wait_delivered(re.search(r"notification: (\w+)", dsn_line).group(1))
+    assert count_everywhere(m, token) == {"bob": 1, "carol": 1}
+    dsn = files_containing(m.maildir("carol"), token)[0].read_text(errors="replace")
+    assert "Status: 5.2.2" in dsn and f"Final-Recipient: rfc822; {u}@example.com" in dsn
 
 
 def test_group_members_are_checked_one_by_one(m):

@@ -1,6 +1,6 @@
 // Quotas: the effective limit (quota_of), the usage cache (walk, counted changes, changes
 // by other programs seen after a walk), the RCPT-time check in the SMTP session, and the
-// delivery agent bouncing a target over quota with 5.2.2.
+// delivery agent bouncing a target over quota with 5.2.2 and a DSN to the sender.
 #include "store/quota.h"
 
 #include <gtest/gtest.h>
@@ -274,7 +274,17 @@ TEST(Quota, DeliveryBouncesTargetOverQuota) {
     send(400);  // would pass 1000 bytes: bounced for "full" only
     EXPECT_EQ(count("full"), 2u);
     EXPECT_EQ(count("roomy"), 3u);
-    EXPECT_TRUE(queue::list_active(cfg.queue_dir()).empty());
+    // What stays queued is the DSN to the (remote) sender, about "full" only.
+    auto ids = queue::list_active(cfg.queue_dir());
+    ASSERT_EQ(ids.size(), 1u);
+    auto dsn = queue::read_entry(queue::active_path(cfg.queue_dir(), ids[0]));
+    ASSERT_TRUE(dsn);
+    EXPECT_EQ(dsn->env.sender, "");
+    ASSERT_EQ(dsn->env.recipients.size(), 1u);
+    EXPECT_EQ(dsn->env.recipients[0].address, "s@remote.example");
+    std::string text = fs::read_file(dsn->path).substr(dsn->body_offset, dsn->env.size);
+    EXPECT_NE(text.find("Status: 5.2.2"), std::string::npos) << text;
+    EXPECT_NE(text.find("Diagnostic-Code: x-magpie; mailbox full"), std::string::npos);
     EXPECT_EQ(reg.usage("full")->get().bytes, mailbox::walk_usage(cfg.mail_dir() + "/full").bytes);
     agent.stop();
 }
