@@ -134,6 +134,9 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
             if (t.rcpt < 0 || static_cast<size_t>(t.rcpt) >= env.recipients.size()) return;
             const auto& r = env.recipients[static_cast<size_t>(t.rcpt)];
             if (!queue::dsn_wanted(env, r, queue::DsnKind::Failure)) return;
+            for (const auto& f : p.failed) {
+                if (f.address == r.address && f.status == dsn) return;  // two members of a group
+            }
             queue::DsnRecipient d;
             d.address = r.address;
             d.orcpt = r.orcpt;

@@ -153,8 +153,9 @@ int serve(const Config& cfg) {
     int threads = cfg.threads > 0 ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
     asio::io_context io(threads);
     asio::thread_pool blocking(static_cast<size_t>(std::max(4, threads * 2)));
-    delivery::Agent agent(cfg, directory, std::max(2, threads));
+    // Before the agent: its workers use the registry until the agent is destroyed.
     mailbox::Registry registry(cfg.mail_dir(), cfg.hostname);
+    delivery::Agent agent(cfg, directory, std::max(2, threads));
     agent.set_delivered_handler([&registry](const std::string& root) { registry.notify(root); });
     agent.set_quota_hooks(
         {[&registry](const std::string& user) { return registry.usage(user)->get().bytes; },
