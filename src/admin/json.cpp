@@ -22,11 +22,18 @@ json::value to_json(const store::Domain& d) {
 }
 
 json::value to_json(const UserInfo& u) {
-    return json::object{{"name", u.name},
-                        {"disabled", u.disabled},
-                        {"has_password", u.has_password},
-                        {"forwards", strings(u.forwards)},
-                        {"keep_copy", u.keep_copy}};
+    json::object o{{"name", u.name},
+                   {"disabled", u.disabled},
+                   {"has_password", u.has_password},
+                   {"forwards", strings(u.forwards)},
+                   {"keep_copy", u.keep_copy}};
+    // null: quota_default applies; 0: unlimited.
+    if (u.quota) {
+        o["quota"] = *u.quota;
+    } else {
+        o["quota"] = nullptr;
+    }
+    return o;
 }
 
 json::value to_json(const store::Group& g) {

@@ -72,6 +72,9 @@ struct UserOptions {
     std::optional<bool> disabled{};
     std::optional<std::vector<std::string>> forwards{};  // email addresses; empty list clears
     std::optional<bool> keep_copy{};
+    // Storage quota: the outer optional says whether to change it; the inner value is bytes
+    // (0 = unlimited), or nullopt to follow quota_default.
+    std::optional<std::optional<int64_t>> quota{};
 };
 
 // A user as shown to admins: the password hash never leaves the service.
@@ -81,6 +84,7 @@ struct UserInfo {
     bool has_password = false;
     std::vector<std::string> forwards;
     bool keep_copy = true;
+    std::optional<int64_t> quota{};  // bytes, 0 = unlimited; nullopt: quota_default applies
 };
 
 struct SettingInfo {

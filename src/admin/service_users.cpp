@@ -1,4 +1,4 @@
-// Service layer: users (passwords, disable/enable, forwards).
+// Service layer: users (passwords, disable/enable, forwards, storage quota).
 #include "admin/service_impl.h"
 #include "auth/password.h"
 #include "core/strings.h"
@@ -7,11 +7,13 @@ namespace magpie::admin {
 namespace {
 
 constexpr const char* kSelect =
-    "SELECT name, password_hash, disabled, forwards, keep_copy FROM users";
+    "SELECT name, password_hash, disabled, forwards, keep_copy, quota FROM users";
 
 UserInfo read_user(store::Statement& st) {
-    return {st.text(0), st.int64(2) != 0, !st.text(1).empty(), split_list(st.text(3)),
-            st.int64(4) != 0};
+    UserInfo u{st.text(0), st.int64(2) != 0, !st.text(1).empty(), split_list(st.text(3)),
+               st.int64(4) != 0};
+    if (!st.is_null(5)) u.quota = st.int64(5);
+    return u;
 }
 
 Status not_found(std::string_view name) {
@@ -53,6 +55,17 @@ static Status apply_user_options(Service::Impl& impl, const std::string& name,
         db.prepare("UPDATE users SET keep_copy = ? WHERE name = ?")
             .bind_all(int64_t{*opts.keep_copy}, name)
             .run();
+    if (opts.quota) {
+        if (*opts.quota && **opts.quota < 0)
+            return Status::error(Errc::Invalid, "the quota must not be negative");
+        auto st = db.prepare("UPDATE users SET quota = ? WHERE name = ?");
+        if (*opts.quota) {
+            st.bind(1, **opts.quota);
+        } else {
+            st.bind_null(1);
+        }
+        st.bind(2, name).run();
+    }
     return {};
 }
 

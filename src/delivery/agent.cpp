@@ -56,6 +56,7 @@ struct Agent::Impl {
     std::vector<std::thread> threads;
     std::function<void(const std::string&)> remote_handler;
     std::function<void(const std::string&)> delivered_handler;
+    QuotaHooks quota;
 
     Impl(const Config& c, SnapshotProvider p, int n)
         : cfg(c), snapshots(std::move(p)), workers(std::max(1, n)), writer(local_hostname(c)) {}
@@ -104,11 +105,20 @@ struct Agent::Impl {
             }
             std::vector<BatchOutcome> outcomes(batch.size(), BatchOutcome::Deferred);
             try {
-                BatchContext ctx{cfg, nullptr, writer, [this](const std::string& id) {
+                BatchContext ctx{cfg,
+                                 nullptr,
+                                 writer,
+                                 [this](const std::string& id) {
                                      std::lock_guard lock(mu);
                                      return remote_logged.insert(id).second;
                                  },
-                                 nullptr, {}};
+                                 nullptr,
+                                 {},
+                                 nullptr,
+                                 [this](const std::string& id) {
+                                     std::lock_guard lock(mu);
+                                     enqueue(id, false);
+                                 }};
                 std::shared_ptr<const store::Snapshot> snap;
                 try {
                     snap = snapshots();
@@ -117,10 +127,13 @@ struct Agent::Impl {
                 }
                 ctx.snapshot = snap.get();
                 ctx.recovered = recovered.get();
+                QuotaHooks q;
                 {
                     std::lock_guard lock(mu);
                     ctx.delivered = delivered_handler;
+                    q = quota;
                 }
+                if (q.usage && q.added) ctx.quota = &q;
                 outcomes = deliver_batch(ctx, batch);
             } catch (const std::exception& e) {
                 log::info("local", "delivery batch failed: {}", e.what());
@@ -171,6 +184,11 @@ void Agent::set_retry_delays(std::chrono::milliseconds first, std::chrono::milli
 void Agent::set_delivered_handler(std::function<void(const std::string&)> handler) {
     std::lock_guard lock(impl_->mu);
     impl_->delivered_handler = std::move(handler);
+}
+
+void Agent::set_quota_hooks(QuotaHooks hooks) {
+    std::lock_guard lock(impl_->mu);
+    impl_->quota = std::move(hooks);
 }
 
 void Agent::set_remote_handler(std::function<void(const std::string&)> handler) {

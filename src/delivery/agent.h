@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "delivery/local_batch.h"
 #include "store/directory.h"
 
 namespace magpie::delivery {
@@ -30,6 +31,9 @@ class Agent {
     void set_remote_handler(std::function<void(const std::string&)> handler);
     // Called with the Maildir root of each mailbox that received mail (IDLE wake-up).
     void set_delivered_handler(std::function<void(const std::string&)> handler);
+    // Mailbox usage for the quota check before each delivery into a user's mailbox: over
+    // quota, that target bounces with 5.2.2 "mailbox full". Call before start().
+    void set_quota_hooks(QuotaHooks hooks);
     void start();                              // recovers queue/active, starts workers
     void submit(const std::string& queue_id);  // after a Writer::commit
     void stop();                               // finishes in-flight deliveries, then returns

@@ -3,7 +3,8 @@
 //   2. each new/ directory touched by the batch: fsync'd once
 //   3. only then: progress appended to ID.done (fsync'd), or the entry removed
 // A crash before 3 leaves the target pending; the redelivery finds the fixed file name
-// in new/ or cur/ and skips it, so every local target is delivered exactly once.
+// in new/ or cur/ and skips it, so every local target is delivered exactly once. Targets
+// that bounce (unknown, disabled, over quota) get a DSN queued to the sender first.
 #include "delivery/local_batch.h"
 
 #include <fcntl.h>
@@ -13,13 +14,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <set>
 #include <system_error>
 
 #include "core/fs.h"
 #include "core/log.h"
+#include "queue/bounce.h"
 #include "queue/group_sync.h"
 #include "queue/queue_file.h"
+#include "store/quota.h"
 
 namespace magpie::delivery {
 namespace {
@@ -30,6 +34,7 @@ struct Progress {
     std::vector<std::pair<size_t, std::string>> marks;  // targets finished in this pass
     std::vector<std::string> sent_logs;                 // written once durable
     std::vector<std::string> dirs;                      // new/ directories written to
+    std::vector<queue::DsnRecipient> failed;            // bounced targets to notify
     bool deferred = false, remote = false;
 };
 
@@ -65,6 +70,15 @@ const char* dsn_for(const std::error_code& ec) {
     return "4.3.0";
 }
 
+// On a retry or after a crash the copy may be in the Maildir already: no quota check then.
+bool already_delivered(const BatchContext& ctx, const BatchJob& job, const std::string& root,
+                       const MaildirMessage& m) {
+    if (!job.check_existing) return false;
+    std::string prefix = maildir_unique_prefix(m.arrival, m.target_index, m.queue_id);
+    return ctx.recovered ? ctx.recovered->contains(root, m.queue_id, prefix)
+                         : maildir_contains(root, prefix);
+}
+
 void move_to_corrupt(const Config& cfg, const std::string& id, const std::string& path) {
     std::string dir = cfg.queue_dir() + "/corrupt";
     try {
@@ -75,6 +89,25 @@ void move_to_corrupt(const Config& cfg, const std::string& id, const std::string
         }
     } catch (const std::exception& e) {
         log::info("local", "{}: unreadable queue file, cannot move it: {}", id, e.what());
+    }
+}
+
+// Queues one DSN for the entry's bounced targets before their marks are recorded; a crash
+// in between bounces them again on recovery (a second notification, never none). When the
+// DSN cannot be queued the targets stay pending and are retried.
+void send_failures(const BatchContext& ctx, Progress& p, int fd) {
+    const auto& env = p.entry.env;
+    try {
+        std::string original =
+            fd >= 0 ? queue::dsn_original(fd, p.entry.body_offset, env.size) : std::string();
+        std::string id = queue::queue_dsn(ctx.cfg.queue_dir(), ctx.cfg.hostname, env, p.failed,
+                                          original, *ctx.snapshot);
+        if (!id.empty() && ctx.submit) ctx.submit(id);
+    } catch (const std::exception& e) {
+        std::erase_if(p.marks, [](const auto& m) { return m.second == "bounced"; });
+        p.deferred = true;
+        log::info("local", "{}: status=deferred (cannot queue the notification: {})", env.id,
+                  e.what());
     }
 }
 
@@ -97,6 +130,21 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
         auto bounce = [&](const char* dsn, const char* why) {
             p.marks.emplace_back(i, "bounced");
             log::info("local", "{}, dsn={}, status=bounced ({})", head, dsn, why);
+            // Hidden copies and always_bcc (no envelope recipient) are not the sender's business.
+            if (t.rcpt < 0 || static_cast<size_t>(t.rcpt) >= env.recipients.size()) return;
+            const auto& r = env.recipients[static_cast<size_t>(t.rcpt)];
+            if (!queue::dsn_wanted(env, r, queue::DsnKind::Failure)) return;
+            for (const auto& f : p.failed) {
+                if (f.address == r.address && f.status == dsn) return;  // two members of a group
+            }
+            queue::DsnRecipient d;
+            d.address = r.address;
+            d.orcpt = r.orcpt;
+            d.action = "failed";
+            d.status = dsn;
+            d.diagnostic = std::string("x-magpie; ") + why;
+            d.last_attempt = static_cast<int64_t>(::time(nullptr));
+            p.failed.push_back(std::move(d));
         };
         auto defer = [&](const char* dsn, const std::string& why) {
             p.deferred = true;
@@ -141,8 +189,24 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
         m.offset = p.entry.body_offset;
         m.size = env.size;
         m.headers = &env.headers;
+        uint64_t bytes = maildir_header(m).size() + static_cast<uint64_t>(m.size);
+        uint64_t limit = pub || !ctx.quota ? 0 : store::quota_of(*ctx.snapshot, t.name);
+        if (limit > 0 && !already_delivered(ctx, job, root, m)) {
+            uint64_t used = 0;
+            try {
+                used = ctx.quota->usage(t.name);
+            } catch (const std::exception& e) {
+                log::info("local", "{}: quota usage of {}: {}", env.id, t.name, e.what());
+            }
+            // RFC 3463 §3.3 X.2.2: mailbox full (Dovecot's LDA with quota_full_tempfail=no).
+            if (!store::quota_fits(limit, used, bytes)) {
+                bounce("5.2.2", "mailbox full");
+                continue;
+            }
+        }
         try {
             auto r = ctx.writer.deliver(root, m, job.check_existing, ctx.recovered);
+            if (r == MaildirResult::Delivered && ctx.quota && !pub) ctx.quota->added(t.name, bytes);
             std::string dir = maildir_new_dir(root);
             dirty.insert(dir);
             p.dirs.push_back(dir);
@@ -155,6 +219,7 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
             defer(dsn_for(e.code()), e.what());
         }
     }
+    if (!p.failed.empty()) send_failures(ctx, p, fd);
     if (fd >= 0) ::close(fd);
     if (p.remote && ctx.first_remote_sighting && ctx.first_remote_sighting(env.id)) {
         for (size_t i = 0; i < env.targets.size(); ++i) {

@@ -23,6 +23,14 @@ enum class BatchOutcome {
     RemotePending,  // local work done, remote targets wait for the outbound queue
 };
 
+// Quota at delivery time, for users with a limit (store::quota_of). `usage` gives the
+// bytes in the user's mailbox now (it may walk the Maildir); `added` counts a delivered
+// copy. Either unset: no quota is enforced.
+struct QuotaHooks {
+    std::function<uint64_t(const std::string& user)> usage;
+    std::function<void(const std::string& user, uint64_t bytes)> added;
+};
+
 struct BatchContext {
     const Config& cfg;
     const store::Snapshot* snapshot;  // null: directory unavailable, local targets defer
@@ -32,6 +40,9 @@ struct BatchContext {
     ExistingCopies* recovered = nullptr;  // index of the entries found at start, if any
     // Told the Maildir root of each mailbox that received mail, once it is durable.
     std::function<void(const std::string& maildir_root)> delivered;
+    const QuotaHooks* quota = nullptr;
+    // Hands a new queue entry (a DSN for bounced targets) to the agent.
+    std::function<void(const std::string& id)> submit;
 };
 
 // Results are in the order of `jobs`. Never throws.

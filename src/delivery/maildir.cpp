@@ -108,6 +108,22 @@ std::string maildir_unique_prefix(int64_t arrival, size_t target_index, std::str
            std::string(queue_id) + ".";
 }
 
+std::string maildir_header(const MaildirMessage& m) {
+    // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender.
+    std::string header = "Return-Path: <";
+    append_clean(header, m.sender);
+    header += ">\r\nDelivered-To: ";
+    append_clean(header, m.recipient);
+    header += "\r\n";
+    if (m.headers) {
+        for (const auto& h : *m.headers) {
+            append_clean(header, h);
+            header += "\r\n";
+        }
+    }
+    return header;
+}
+
 std::string maildir_new_dir(const std::string& root) {
     return root + "/new";
 }
@@ -153,18 +169,7 @@ MaildirResult MaildirWriter::deliver(const std::string& root, const MaildirMessa
         return MaildirResult::AlreadyPresent;
     }
 
-    // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender.
-    std::string header = "Return-Path: <";
-    append_clean(header, m.sender);
-    header += ">\r\nDelivered-To: ";
-    append_clean(header, m.recipient);
-    header += "\r\n";
-    if (m.headers) {
-        for (const auto& h : *m.headers) {
-            append_clean(header, h);
-            header += "\r\n";
-        }
-    }
+    std::string header = maildir_header(m);
     std::string name = prefix + host_ + ",S=" + std::to_string(header.size() + m.size);
     std::string tmp_dir = root + "/tmp";
     std::string new_path = maildir_new_dir(root) + "/" + name;

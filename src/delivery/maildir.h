@@ -39,6 +39,9 @@ std::string maildir_unique_prefix(int64_t arrival, size_t target_index, std::str
 // Whether new/ or cur/ of the Maildir holds a file whose name starts with `prefix`.
 bool maildir_contains(const std::string& root, std::string_view prefix);
 std::string maildir_new_dir(const std::string& root);
+// The lines written before the message: Return-Path and Delivered-To. A delivered file is
+// maildir_header(m).size() + m.size bytes.
+std::string maildir_header(const MaildirMessage& m);
 
 // For crash recovery of many entries: which copies of a given set of queue IDs already
 // are in a Maildir, found with one scan of its new/ and cur/ instead of one per target.

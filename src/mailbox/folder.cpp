@@ -52,8 +52,8 @@ uint64_t modseq_base() {
 
 }  // namespace
 
-Folder::Folder(std::string dir, std::string hostname)
-    : dir_(std::move(dir)), host_(std::move(hostname)) {}
+Folder::Folder(std::string dir, std::string hostname, std::shared_ptr<UsageCache> usage)
+    : dir_(std::move(dir)), host_(std::move(hostname)), usage_(std::move(usage)) {}
 
 Folder::~Folder() {
     try {
@@ -521,14 +521,17 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
 
 std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, bool deleted_only) {
     std::vector<uint32_t> done;
+    uint64_t bytes = 0;
     for (uint32_t uid : uids) {
         IndexRecord* r = find_record(uid);
         if (!r) continue;
         if (deleted_only && !(parse_maildir_name(r->filename).flags & kDeleted)) continue;
         if (::unlink(path_of(*r).c_str()) != 0 && errno != ENOENT) continue;
         done.push_back(uid);
+        bytes += r->size;
     }
     if (done.empty()) return done;
+    if (usage_) usage_->add(-static_cast<int64_t>(bytes), -static_cast<int64_t>(done.size()));
     fs::fsync_dir(dir_ + "/cur");
     std::unordered_set<uint32_t> g(done.begin(), done.end());
     std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "mailbox/index_file.h"
 #include "mailbox/keywords.h"
 #include "mailbox/uidlist.h"
+#include "mailbox/usage.h"
 
 namespace magpie::mailbox {
 
@@ -70,8 +72,9 @@ constexpr size_t kMaxExpungedTracked = 10000;  // VANISHED history kept per fold
 class Folder {
   public:
     // `dir` is the Maildir directory (root for INBOX); tmp/ new/ cur/ are created on
-    // first use. `hostname` goes into the names of files Magpie writes.
-    Folder(std::string dir, std::string hostname);
+    // first use. `hostname` goes into the names of files Magpie writes. Messages added and
+    // removed here are counted into `usage` when given.
+    Folder(std::string dir, std::string hostname, std::shared_ptr<UsageCache> usage = nullptr);
     // Writes cache entries that set_cached() has not written yet.
     ~Folder();
 
@@ -141,6 +144,7 @@ class Folder {
     std::mutex mu_;
     const std::string dir_;
     const std::string host_;
+    const std::shared_ptr<UsageCache> usage_;
     bool loaded_ = false;
     Uidlist uidlist_;
     struct stat_key {

@@ -25,7 +25,6 @@ namespace {
 
 std::atomic<uint64_t> g_counter{0};
 
-
 }  // namespace
 
 // "<secs>.M<usecs>P<pid>Q<counter>.<host>,S=<size>" — unique per process by the counter.
@@ -65,6 +64,7 @@ uint32_t Folder::append(const AppendRequest& req) {
         fail("rename " + tmp);
     }
     fs::fsync_dir(dir_ + "/cur");
+    if (usage_) usage_->add(static_cast<int64_t>(req.data.size()), 1);
     uint32_t uid = update_uidlist({name}, {}).at(0);
     IndexRecord rec;
     rec.uid = uid;
@@ -133,6 +133,11 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
     }
     if (names.empty()) return mapping;
     fs::fsync_dir(dir_ + "/cur");
+    if (usage_) {
+        uint64_t bytes = 0;
+        for (const auto* s : done) bytes += s->size;
+        usage_->add(static_cast<int64_t>(bytes), static_cast<int64_t>(done.size()));
+    }
     std::vector<uint32_t> uids = update_uidlist(names, {});
     for (size_t i = 0; i < names.size(); ++i) {
         IndexRecord rec;

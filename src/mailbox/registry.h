@@ -1,6 +1,7 @@
 // The process-wide table of open mail stores: one Store (and so one Folder object per
 // folder) per user, shared by every IMAP and POP3 session and the delivery agent, plus
-// change notification so a delivery or another session wakes IDLE at once.
+// change notification so a delivery or another session wakes IDLE at once, and each
+// user's cached quota usage (kept for the life of the process).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,8 @@ class Registry {
     // anyone holds it.
     std::shared_ptr<Store> store(const std::string& user);
     std::string user_root(const std::string& user) const { return root_ + "/" + user; }
+    // The user's quota usage, shared with the user's Store; created (not walked) on first use.
+    std::shared_ptr<UsageCache> usage(const std::string& user);
 
     // Calls `fn` (on the notifier's thread; keep it short, e.g. post to an executor) each
     // time notify() names `folder_dir`. Returns a handle for unwatch().
@@ -35,6 +38,7 @@ class Registry {
     const std::string host_;
     std::mutex mu_;
     std::map<std::string, std::weak_ptr<Store>> stores_;
+    std::map<std::string, std::shared_ptr<UsageCache>> usage_;
     struct Watch {
         std::string dir;
         std::function<void()> fn;

@@ -36,8 +36,8 @@ std::string special_use_of(const std::string& name) {
     return "";
 }
 
-Store::Store(std::string root, std::string hostname)
-    : root_(std::move(root)), host_(std::move(hostname)) {}
+Store::Store(std::string root, std::string hostname, std::shared_ptr<UsageCache> usage)
+    : root_(std::move(root)), host_(std::move(hostname)), usage_(std::move(usage)) {}
 
 std::string Store::folder_path(const std::string& name) const {
     std::string d = folder_dir_name(name);
@@ -56,7 +56,7 @@ std::shared_ptr<Folder> Store::folder(const std::string& name) {
     auto& f = open_[key];
     if (!f) {
         if (is_inbox(key)) fs::make_dirs(root_, 0700);
-        f = std::make_shared<Folder>(folder_path(key), host_);
+        f = std::make_shared<Folder>(folder_path(key), host_, usage_);
     }
     return f;
 }
@@ -87,6 +87,7 @@ StoreError Store::remove(const std::string& name) {
     fs::fsync_dir(root_);
     std::error_code ec;
     std::filesystem::remove_all(trash, ec);
+    if (usage_) usage_->invalidate();
     std::lock_guard lock(mu_);
     open_.erase(canonical_folder_name(name));
     return StoreError::None;
@@ -216,28 +217,7 @@ void Store::ensure_standard_folders() {
 }
 
 QuotaUsage Store::quota_usage() {
-    QuotaUsage q;
-    std::vector<std::string> dirs = {root_};
-    for (const auto& n : folder_names()) dirs.push_back(folder_path(n));
-    for (const auto& d : dirs) {
-        for (const char* sub : {"/cur", "/new"}) {
-            std::string dir = d + sub;
-            DIR* dp = ::opendir(dir.c_str());
-            if (!dp) continue;
-            while (dirent* de = ::readdir(dp)) {
-                if (de->d_name[0] == '.') continue;
-                ++q.messages;
-                if (auto sz = size_from_name(base_of(de->d_name))) {
-                    q.bytes += *sz;
-                    continue;
-                }
-                struct stat st {};
-                if (::stat((dir + "/" + de->d_name).c_str(), &st) == 0) q.bytes += st.st_size;
-            }
-            ::closedir(dp);
-        }
-    }
-    return q;
+    return usage_ ? usage_->get() : walk_usage(root_);
 }
 
 }  // namespace magpie::mailbox

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mailbox/folder.h"
+#include "mailbox/usage.h"
 
 namespace magpie::mailbox {
 
@@ -22,16 +23,13 @@ struct FolderEntry {
     bool subscribed = false;
 };
 
-struct QuotaUsage {
-    uint64_t bytes = 0;
-    uint64_t messages = 0;
-};
-
 enum class StoreError { None, Exists, NotFound, Invalid, HasInferiors };
 
 class Store {
   public:
-    Store(std::string root, std::string hostname);
+    // With `usage`, quota usage is kept there (shared with the user's other Stores and the
+    // delivery agent) and the folders count their changes into it.
+    Store(std::string root, std::string hostname, std::shared_ptr<UsageCache> usage = nullptr);
     const std::string& root() const { return root_; }
 
     // The shared Folder object of a folder, or nullptr when it does not exist.
@@ -51,7 +49,7 @@ class Store {
 
     // INBOX, Sent, Drafts, Trash, Junk, Archive, subscribed; harmless when they exist.
     void ensure_standard_folders();
-    // Sum of ",S=" sizes (stat where a name has none) and message count of all folders.
+    // Bytes and messages of all folders: from the UsageCache, else a full walk.
     QuotaUsage quota_usage();
 
   private:
@@ -60,6 +58,7 @@ class Store {
 
     const std::string root_;
     const std::string host_;
+    const std::shared_ptr<UsageCache> usage_;
     std::mutex mu_;
     std::map<std::string, std::shared_ptr<Folder>> open_;
 };

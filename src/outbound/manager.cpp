@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <deque>
 #include <ctime>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -21,6 +21,7 @@
 #include "mime/header.h"
 #include "net/blocking.h"
 #include "outbound/smtp_client.h"
+#include "queue/bounce.h"
 #include "queue/dsn.h"
 #include "queue/queue_admin.h"
 #include "queue/queue_file.h"
@@ -37,7 +38,6 @@ namespace {
 
 constexpr size_t kMaxInFlight = 200;           // messages being attempted at once
 constexpr auto kIdleConnection = std::chrono::seconds(5);
-constexpr int64_t kMaxOriginalForDsn = 10 << 20;
 
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -520,51 +520,19 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // Queues a DSN to the envelope sender (RFC 3464) and hands it to local delivery.
-    void send_dsn(const queue::Entry& e, std::vector<queue::DsnRecipient> rcpts, const store::Snapshot& snap) {
-        int64_t now = unix_now();
+    void send_dsn(const queue::Entry& e, std::vector<queue::DsnRecipient> rcpts,
+                  const store::Snapshot& snap) {
         std::string original;
-        if (e.env.size <= kMaxOriginalForDsn) {
+        if (e.env.size <= queue::kMaxOriginalForDsn) {
             original = read_range(e.path, e.body_offset, e.env.size);
         } else {
             original = read_range(e.path, e.body_offset, std::min<int64_t>(e.env.size, 1 << 20));
             auto end = original.find("\r\n\r\n");
             original.resize(end == std::string::npos ? original.size() : end + 4);
         }
-        queue::DsnInput in{e.env, std::move(rcpts), cfg.hostname, e.env.arrival, now, original,
-                           snap.settings.bounce_size_limit};
-        std::string msg = queue::make_dsn(in);
-        queue::Writer w(qdir(), queue::new_queue_id());
-        w.append(msg);
-        queue::Envelope env;
-        env.id = w.id();
-        env.arrival = now;
-        env.recipients.push_back({e.env.sender, "", ""});
-        env.targets = store::expand_recipients(snap, {e.env.sender});
-        if (env.targets.empty()) {
-            // The sender cannot receive it (an unknown or disabled local address): the
-            // postmaster gets it instead, as Postfix's double bounce does.
-            auto at = e.env.sender.rfind('@');
-            std::string domain = at == std::string::npos ? cfg.hostname : to_lower(e.env.sender.substr(at + 1));
-            if (!store::is_local_domain(snap, domain)) domain = cfg.hostname;
-            std::string postmaster = "postmaster@" + domain;
-            env.recipients = {{postmaster, "", ""}};
-            env.targets = store::expand_recipients(snap, {postmaster});
-            if (env.targets.empty()) {
-                log::info("bounce", "{}: notification to <{}> discarded: neither the sender nor {} can receive it",
-                          e.env.id, e.env.sender, postmaster);
-                return;
-            }
-            log::info("bounce", "{}: sender <{}> cannot receive the notification; sent to {}", e.env.id,
-                      e.env.sender, postmaster);
-        }
-        env.listener = "local";
-        env.protocol = "local";
-        env.size = w.size();
-        auto block = mime::parse_header(msg, 0, 100);
-        if (auto* mid = mime::find_field(block.fields, "message-id")) env.message_id = mime::unfold_trim(mid->raw_value);
-        w.commit(env);
-        log::info("bounce", "{}: sender non-delivery notification: {}", e.env.id, env.id);
-        agent.submit(env.id);
+        std::string id =
+            queue::queue_dsn(qdir(), cfg.hostname, e.env, std::move(rcpts), original, snap);
+        if (!id.empty()) agent.submit(id);
     }
 
     static awaitable<void> attempt(std::shared_ptr<Impl> self, std::string id) {

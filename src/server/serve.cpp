@@ -121,6 +121,27 @@ awaitable<void> shutdown_on_signal(asio::signal_set& signals, asio::io_context& 
     io.stop();
 }
 
+// The SMTP RCPT-time quota check answers from the cached usage; a walk that is due runs on
+// the blocking pool, never on the I/O thread.
+smtp::UsagePeek usage_peek(mailbox::Registry& registry, asio::thread_pool& blocking) {
+    return [&registry, &blocking](const std::string& user) -> std::optional<uint64_t> {
+        auto cache = registry.usage(user);
+        bool walk = false;
+        auto usage = cache->peek(&walk);
+        if (walk) {
+            asio::post(blocking, [cache] {
+                try {
+                    cache->get();
+                } catch (const std::exception& e) {
+                    log::info("master", "warning: quota usage walk failed: {}", e.what());
+                }
+            });
+        }
+        if (!usage) return std::nullopt;
+        return usage->bytes;
+    };
+}
+
 }  // namespace
 
 int serve(const Config& cfg) {
@@ -142,9 +163,15 @@ int serve(const Config& cfg) {
     int threads = cfg.threads > 0 ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
     asio::io_context io(threads);
     asio::thread_pool blocking(static_cast<size_t>(std::max(4, threads * 2)));
-    delivery::Agent agent(cfg, directory, std::max(2, threads));
+    // Before the agent: its workers use the registry until the agent is destroyed.
     mailbox::Registry registry(cfg.mail_dir(), cfg.hostname);
+    delivery::Agent agent(cfg, directory, std::max(2, threads));
     agent.set_delivered_handler([&registry](const std::string& root) { registry.notify(root); });
+    agent.set_quota_hooks(
+        {[&registry](const std::string& user) { return registry.usage(user)->get().bytes; },
+         [&registry](const std::string& user, uint64_t bytes) {
+             registry.usage(user)->add(static_cast<int64_t>(bytes), 1);
+         }});
     dns::Resolver resolver(io, cfg.dns_resolver);
     outbound::Manager outbound(io, blocking, cfg, directory, agent, resolver);
     agent.set_remote_handler([&outbound](const std::string& id) { outbound.submit(id); });
@@ -158,7 +185,9 @@ int serve(const Config& cfg) {
     filter::Greylist greylist(cfg.data_dir + "/filter/greylist");
     filter::Checks checks;
     checks.greylist = &greylist;
-    smtp::ServerContext ctx{cfg, directory, agent, conns, sessions, tls, blocking, stopping, checks};
+    smtp::ServerContext ctx{cfg,      directory, agent,
+                            conns,    sessions,  tls,
+                            blocking, stopping,  usage_peek(registry, blocking), checks};
     net::ConnCounter mail_conns, user_conns;
     imap::ServerContext imap_ctx{cfg, directory, registry, mail_conns, user_conns, sessions, tls, blocking, stopping};
 

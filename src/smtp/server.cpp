@@ -293,6 +293,7 @@ awaitable<void> Connection::run() {
     info.client_ip = IpAddr::parse(ip_).value_or(IpAddr{});
     info.tls_available = listener_ != Listener::Submissions;
     session_ = std::make_unique<Session>(info, snap);
+    if (ctx_.usage_peek) session_->set_usage_peek(ctx_.usage_peek);
 
     auto [per_ip, total] = ctx_.conns.add(ip_);
     net::ConnGuard guard(ctx_.conns, ip_);

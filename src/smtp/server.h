@@ -23,6 +23,7 @@ struct ServerContext {
     net::ssl::context& tls;
     net::asio::thread_pool& blocking;
     std::atomic<bool>& stopping;
+    UsagePeek usage_peek;  // RCPT-time quota check; empty: none
     const filter::Checks& filter;
 };
 

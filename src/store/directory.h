@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,8 @@ struct User {
     bool disabled = false;                // no mail access: no auth, no delivery (550 5.2.1)
     std::vector<std::string> forwards{};  // external or local addresses
     bool keep_copy = true;                // with forwards: also deliver to the own mailbox
+    // Storage quota in bytes: unset means quota_default applies, 0 means unlimited.
+    std::optional<int64_t> quota{};
 };
 
 struct Group {

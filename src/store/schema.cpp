@@ -60,6 +60,10 @@ CREATE TABLE relay_rules (
     UNIQUE (type, pattern)
 );
 )sql",
+    // 2 -> 3: per-user storage quota in bytes; NULL means quota_default applies, 0 unlimited.
+    R"sql(
+ALTER TABLE users ADD COLUMN quota INTEGER;
+)sql",
 };
 
 static constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];

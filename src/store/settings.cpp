@@ -192,6 +192,28 @@ std::optional<int64_t> parse_int(std::string_view v) {
 }
 
 std::optional<std::string> normalize_size(std::string_view v) {
+    auto n = parse_size(v);
+    if (!n) return std::nullopt;
+    return std::to_string(*n);
+}
+
+std::optional<std::string> normalize_bool(const std::string& v) {
+    auto l = to_lower(v);
+    if (l == "true" || l == "yes" || l == "on" || l == "1") return "true";
+    if (l == "false" || l == "no" || l == "off" || l == "0") return "false";
+    return std::nullopt;
+}
+
+std::string cidr_str(const Cidr& c) {
+    int bits = c.net.v4 ? c.prefix - 96 : c.prefix;
+    int full = c.net.v4 ? 32 : 128;
+    auto s = c.net.str();
+    return bits == full ? s : s + "/" + std::to_string(bits);
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_size(std::string_view v) {
     int64_t mult = 1;
     if (!v.empty() && (v.back() == 'b' || v.back() == 'B')) v.remove_suffix(1);
     if (!v.empty()) {
@@ -215,24 +237,8 @@ std::optional<std::string> normalize_size(std::string_view v) {
     }
     auto n = parse_int(v);
     if (!n || *n > std::numeric_limits<int64_t>::max() / mult) return std::nullopt;
-    return std::to_string(*n * mult);
+    return *n * mult;
 }
-
-std::optional<std::string> normalize_bool(const std::string& v) {
-    auto l = to_lower(v);
-    if (l == "true" || l == "yes" || l == "on" || l == "1") return "true";
-    if (l == "false" || l == "no" || l == "off" || l == "0") return "false";
-    return std::nullopt;
-}
-
-std::string cidr_str(const Cidr& c) {
-    int bits = c.net.v4 ? c.prefix - 96 : c.prefix;
-    int full = c.net.v4 ? 32 : 128;
-    auto s = c.net.str();
-    return bits == full ? s : s + "/" + std::to_string(bits);
-}
-
-}  // namespace
 
 const std::vector<SettingDef>& setting_defs() {
     static const std::vector<SettingDef> defs = [] {

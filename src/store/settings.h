@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/cidr.h"
@@ -28,6 +29,10 @@ const SettingDef* find_setting(const std::string& key);
 // returns nullopt and sets *error when invalid.
 std::optional<std::string> normalize_setting(const SettingDef& def, const std::string& value,
                                              std::string* error);
+
+// A size as the settings take it: bytes, or a number with K, M or G (powers of 1024) and an
+// optional trailing B. nullopt when invalid or too large.
+std::optional<int64_t> parse_size(std::string_view v);
 
 struct Settings {
     int64_t max_message_size = 20 * 1024 * 1024;  // bytes; SIZE advertised, 552 5.3.4 above it

@@ -48,7 +48,7 @@ TEST_F(CliTest, DirectoryRoundTrip) {
     EXPECT_TRUE(fsys::exists(dir_ + "/data/magpie.db"));
     run("user add alice --password-stdin", "secret\n");
     EXPECT_EQ(code_, 0);
-    run("user add bob --forward bob@remote.net --no-keep-copy");
+    run("user add bob --forward bob@remote.net --no-keep-copy --quota 2G");
     run("group add sales --member alice,bob");
     run("public add shared");
     run("address add info@example.org --to alice,public:shared --internal");
@@ -56,8 +56,19 @@ TEST_F(CliTest, DirectoryRoundTrip) {
     EXPECT_EQ(run("domain list"),
               "example.org user_addresses=yes group_addresses=yes catch_all= hidden_copy=\n");
     EXPECT_EQ(run("user list"),
-              "alice disabled=no password=yes keep_copy=yes forwards=\n"
-              "bob disabled=no password=no keep_copy=no forwards=bob@remote.net\n");
+              "alice disabled=no password=yes keep_copy=yes forwards= quota=default\n"
+              "bob disabled=no password=no keep_copy=no forwards=bob@remote.net quota=2G\n");
+    run("user set alice --quota 1500k");
+    EXPECT_EQ(run("user show alice"),
+              "alice disabled=no password=yes keep_copy=yes forwards= quota=1500K\n");
+    run("user set alice --quota unlimited");
+    EXPECT_EQ(run("user show alice --json"),
+              "{\"name\":\"alice\",\"disabled\":false,\"has_password\":true,\"forwards\":[],"
+              "\"keep_copy\":true,\"quota\":0}\n");
+    run("user set alice --quota plenty");
+    EXPECT_EQ(code_, 1);
+    run("user show nobody");
+    EXPECT_EQ(code_, 1);
     EXPECT_EQ(run("group list"), "sales members=alice,bob\n");
     EXPECT_EQ(run("public list"), "shared\n");
     EXPECT_EQ(run("address list"), "info@example.org to=alice,public:shared internal=yes\n");

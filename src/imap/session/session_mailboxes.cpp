@@ -15,6 +15,7 @@
 #include "imap/session/session.h"
 #include "imap/session/session_internal.h"
 #include "mailbox/flags.h"
+#include "store/quota.h"
 
 namespace magpie::imap {
 
@@ -307,12 +308,13 @@ void Session::cmd_status(const Command& cmd, std::string& out) {
 
 // -- QUOTA ----------------------------------------------------------------------------------
 
-uint64_t Session::quota_limit() const { return static_cast<uint64_t>(snap()->settings.quota_default); }
+uint64_t Session::quota_limit() const {
+    return store::quota_of(*snap(), user_);
+}
 
 bool Session::quota_allows(uint64_t bytes) {
     uint64_t limit = quota_limit();
-    if (limit == 0) return true;
-    return store_->quota_usage().bytes + bytes <= limit;
+    return limit == 0 || store::quota_fits(limit, store_->quota_usage().bytes, bytes);
 }
 
 void Session::cmd_quota(const Command& cmd, std::string& out) {

@@ -4,12 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/base64.h"
 #include "core/strings.h"
 #include "smtp/proto/command.h"
 #include "smtp/proto/reply.h"
+#include "store/quota.h"
 #include "store/router.h"
 
 namespace magpie::smtp {
@@ -53,6 +55,7 @@ void Session::reset_transaction() {
     dsn_ret_.clear();
     dsn_envid_.clear();
     smtputf8_ = false;
+    declared_size_ = 0;
     rcpts_.clear();
     rcpt_attempts_ = 0;
     bdat_open_ = bdat_used_ = bdat_discard_ = bdat_last_ = false;
@@ -213,9 +216,9 @@ Next Session::cmd_mail(std::string_view args) {
     }
     if (!p.params.empty() && !esmtp_) return error(555, "5.5.4", "Error: parameters need EHLO");
     std::string body, ret, envid;
+    int64_t size = 0;
     for (auto& [key, value] : p.params) {
         if (key == "SIZE") {
-            int64_t size = 0;
             if (!parse_size(value, size)) return error(501, "5.5.4", "Bad SIZE parameter");
             if (size > s.max_message_size)  // RFC 1870 §6
                 return error(552, "5.3.4", "Message size exceeds fixed limit");
@@ -258,6 +261,7 @@ Next Session::cmd_mail(std::string_view args) {
     dsn_ret_ = ret;
     dsn_envid_ = envid;
     smtputf8_ = utf8;
+    declared_size_ = size;
     reply(250, "2.1.0", "Ok");
     return Next::Line;
 }
@@ -332,10 +336,32 @@ Next Session::cmd_rcpt(std::string_view args) {
             if (!inside()) return rejected(554, "5.7.1", "Relay access denied");
             break;
     }
+    // RFC 3463 §3.3: X.2.2 mailbox full.
+    if (status == store::RcptStatus::Ok && over_quota(addr))
+        return rejected(552, "5.2.2", "Recipient address rejected: Mailbox full");
     r.address = addr;
     rcpts_.push_back(std::move(r));
     reply(250, "2.1.5", "Ok");
     return Next::Line;
+}
+
+// True when the address reaches mailboxes only and every one of them is full, as far as
+// the cached usage knows: a message of the declared size (or any message) would not fit.
+// Mixed targets are left to delivery, which checks each mailbox.
+bool Session::over_quota(const std::string& address) const {
+    if (!usage_peek_) return false;
+    bool any = false;
+    uint64_t size = static_cast<uint64_t>(std::max<int64_t>(declared_size_, 1));
+    for (auto& t : store::expand_recipients(*snap_, {address})) {
+        if (t.rcpt != 0) continue;  // hidden copies and always_bcc
+        if (t.kind != store::Target::Kind::Mailbox) return false;
+        uint64_t limit = store::quota_of(*snap_, t.name);
+        if (limit == 0) return false;
+        auto used = usage_peek_(t.name);
+        if (!used || store::quota_fits(limit, *used, size)) return false;
+        any = true;
+    }
+    return any;
 }
 
 Next Session::cmd_data(std::string_view args) {

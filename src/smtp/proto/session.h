@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ struct AuthRequest {
     std::string password;
 };
 
+// A user's mailbox usage in bytes as last known, for the RCPT-time quota check; nullopt
+// when not known yet. Must answer from memory: the session runs on an I/O thread.
+using UsagePeek = std::function<std::optional<uint64_t>(const std::string& user)>;
+
 class Session {
 public:
     Session(SessionInfo info, std::shared_ptr<const store::Snapshot> snapshot);
@@ -55,6 +60,8 @@ public:
     // The directory/settings view; the server refreshes it between commands.
     void set_snapshot(std::shared_ptr<const store::Snapshot> s) { snap_ = std::move(s); }
     const store::Settings& settings() const { return snap_->settings; }
+    // Turns on the quota check at RCPT (552 5.2.2); without it only delivery checks.
+    void set_usage_peek(UsagePeek peek) { usage_peek_ = std::move(peek); }
 
     std::string greeting();  // sets the 220 reply into the output
     Next on_line(std::string_view line);
@@ -96,6 +103,7 @@ private:
     Next error(int code, std::string_view enhanced, std::string_view text);
     void reset_transaction();
     bool inside() const;
+    bool over_quota(const std::string& address) const;
     bool auth_allowed() const;
     bool auth_offered() const;
     std::string protocol() const;
@@ -112,6 +120,7 @@ private:
 
     SessionInfo info_;
     std::shared_ptr<const store::Snapshot> snap_;
+    UsagePeek usage_peek_;
     std::string out_;
     std::vector<std::string> log_;
 
@@ -132,6 +141,7 @@ private:
     bool null_sender_ = false;
     std::string body_, dsn_ret_, dsn_envid_;
     bool smtputf8_ = false;
+    int64_t declared_size_ = 0;  // MAIL FROM SIZE=, 0 when not given
     std::vector<queue::Recipient> rcpts_;
     int rcpt_attempts_ = 0;
     bool bdat_open_ = false;
