@@ -24,19 +24,30 @@ std::optional<double> Bayes::classify(std::string_view raw) {
 }
 
 LearnResult Bayes::learn(std::string_view raw, bool spam) {
-    mime::Message msg = mime::parse_message(raw);
-    std::string digest = message_digest(msg);
-    // A known message with the same label needs no tokenizing.
-    if (store_.learned_as(digest) == spam) return {.already_known = true};
-    switch (store_.learn(digest, token_hashes(msg, opt_.tokenizer), spam)) {
-        case LearnOutcome::Learned:
-            return {.learned = true};
-        case LearnOutcome::Moved:
-            return {.learned = true, .moved = true};
-        case LearnOutcome::AlreadyKnown:
-            break;
+    return learn(std::vector<std::string_view>{raw}, spam).front();
+}
+
+std::vector<LearnResult> Bayes::learn(const std::vector<std::string_view>& raws, bool spam) {
+    std::vector<LearnResult> out(raws.size(), LearnResult{.already_known = true});
+    std::vector<BayesStore::Message> todo;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < raws.size(); ++i) {
+        mime::Message msg = mime::parse_message(raws[i]);
+        std::string digest = message_digest(msg);
+        // A known message with the same label needs no tokenizing.
+        if (store_.learned_as(digest) == spam) continue;
+        todo.push_back({std::move(digest), token_hashes(msg, opt_.tokenizer), spam});
+        index.push_back(i);
     }
-    return {.already_known = true};
+    if (todo.empty()) return out;
+    auto outcomes = store_.learn(todo);
+    for (size_t k = 0; k < outcomes.size(); ++k) {
+        LearnResult& r = out[index[k]];
+        r.already_known = outcomes[k] == LearnOutcome::AlreadyKnown;
+        r.learned = !r.already_known;
+        r.moved = outcomes[k] == LearnOutcome::Moved;
+    }
+    return out;
 }
 
 bool Bayes::forget(std::string_view raw) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "filter/bayes_math.h"
 #include "filter/bayes_store.h"
@@ -48,6 +49,8 @@ class Bayes {
     std::optional<double> classify(std::string_view raw);  // parses first
 
     LearnResult learn(std::string_view raw, bool spam);
+    // Many messages of one label in one transaction (for bulk training), results in order.
+    std::vector<LearnResult> learn(const std::vector<std::string_view>& raws, bool spam);
     // Removes a learned message; false when it was not learned.
     bool forget(std::string_view raw);
     BayesProgress progress();

@@ -11,6 +11,8 @@ namespace magpie::filter {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+constexpr int64_t kMmapBytes = 1LL << 30;  // address space, not memory
+constexpr int64_t kCacheKiB = 16 * 1024;   // page cache per connection
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS bayes_tokens (h INTEGER PRIMARY KEY, spam INTEGER NOT NULL,
@@ -65,12 +67,37 @@ std::optional<bool> label_of(store::Db& db, std::string_view digest) {
     return st.int64(0) != 0;
 }
 
+LearnOutcome learn_one(store::Db& db, const BayesStore::Message& m) {
+    auto prev = label_of(db, m.digest);
+    if (prev && *prev == m.spam) return LearnOutcome::AlreadyKnown;
+    if (prev) {
+        add_tokens(db, m.hashes, !m.spam, -1);
+        add_total(db, !m.spam, -1);
+    }
+    add_tokens(db, m.hashes, m.spam, +1);
+    add_total(db, m.spam, +1);
+    db.prepare(
+          "INSERT INTO bayes_messages VALUES (?1, ?2, unixepoch()) "
+          "ON CONFLICT(digest) DO UPDATE SET spam = excluded.spam, learned_at = unixepoch()")
+        .bind_all(m.digest, int64_t{m.spam})
+        .run();
+    return prev ? LearnOutcome::Moved : LearnOutcome::Learned;
+}
+
+// Reads go through the OS page cache by mmap instead of a read() per page.
+std::unique_ptr<store::Db> open_connection(const std::string& path) {
+    auto db = std::make_unique<store::Db>(path);
+    db->exec("PRAGMA mmap_size = " + std::to_string(kMmapBytes) +
+             "; PRAGMA cache_size = " + std::to_string(-kCacheKiB));
+    return db;
+}
+
 }  // namespace
 
 BayesStore::BayesStore(std::string path) : path_(std::move(path)) {
     auto dir = std::filesystem::path(path_).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
-    writer_ = std::make_unique<store::Db>(path_);
+    writer_ = open_connection(path_);
     store::Transaction tx(*writer_);
     writer_->exec(kSchema);
     if (writer_->query_int("PRAGMA user_version") < kSchemaVersion)
@@ -89,7 +116,7 @@ std::unique_ptr<store::Db> BayesStore::take_reader() {
             return db;
         }
     }
-    return std::make_unique<store::Db>(path_);
+    return open_connection(path_);
 }
 
 void BayesStore::give_back(std::unique_ptr<store::Db> db) {
@@ -132,24 +159,16 @@ std::optional<bool> BayesStore::learned_as(std::string_view digest) {
 
 LearnOutcome BayesStore::learn(std::string_view digest, const std::vector<uint64_t>& hashes,
                                bool spam) {
+    return learn({Message{std::string(digest), hashes, spam}}).front();
+}
+
+std::vector<LearnOutcome> BayesStore::learn(const std::vector<Message>& messages) {
     std::lock_guard lock(write_mu_);
+    std::vector<LearnOutcome> out;
     store::Transaction tx(*writer_);
-    auto prev = label_of(*writer_, digest);
-    if (prev && *prev == spam) return LearnOutcome::AlreadyKnown;
-    if (prev) {
-        add_tokens(*writer_, hashes, !spam, -1);
-        add_total(*writer_, !spam, -1);
-    }
-    add_tokens(*writer_, hashes, spam, +1);
-    add_total(*writer_, spam, +1);
-    writer_
-        ->prepare(
-            "INSERT INTO bayes_messages VALUES (?1, ?2, unixepoch()) "
-            "ON CONFLICT(digest) DO UPDATE SET spam = excluded.spam, learned_at = unixepoch()")
-        .bind_all(digest, int64_t{spam})
-        .run();
+    for (const auto& m : messages) out.push_back(learn_one(*writer_, m));
     tx.commit();
-    return prev ? LearnOutcome::Moved : LearnOutcome::Learned;
+    return out;
 }
 
 bool BayesStore::forget(std::string_view digest, const std::vector<uint64_t>& hashes) {

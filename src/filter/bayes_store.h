@@ -54,6 +54,15 @@ class BayesStore {
     // Counts the message's tokens under its label; see LearnOutcome. Moving subtracts the
     // tokens from the other label (not below zero) before adding them.
     LearnOutcome learn(std::string_view digest, const std::vector<uint64_t>& hashes, bool spam);
+
+    struct Message {
+        std::string digest;
+        std::vector<uint64_t> hashes;
+        bool spam = false;
+    };
+    // learn() for many messages in one transaction: much cheaper per message, since token
+    // pages shared by the messages are written once.
+    std::vector<LearnOutcome> learn(const std::vector<Message>& messages);
     // Removes a learned message's counts; false when it was not learned.
     bool forget(std::string_view digest, const std::vector<uint64_t>& hashes);
     int64_t token_count();

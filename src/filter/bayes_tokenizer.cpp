@@ -2,6 +2,7 @@
 // each feature once. Stops adding once TokenizerOptions::max_tokens distinct tokens exist.
 #include "filter/bayes_tokenizer.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "core/strings.h"
@@ -218,9 +219,13 @@ std::vector<uint64_t> token_hashes(const mime::Message& msg, const TokenizerOpti
     auto tokens = tokenize(msg, opt);
     std::vector<uint64_t> out;
     out.reserve(tokens.size());
-    std::unordered_set<uint64_t> seen;
-    for (const auto& t : tokens)
-        if (uint64_t h = token_hash(t); seen.insert(h).second) out.push_back(h);
+    for (const auto& t : tokens) out.push_back(token_hash(t));
+    // In the database's key order (signed 64-bit), so lookups and updates walk the B-tree
+    // from left to right and reuse its pages.
+    std::sort(out.begin(), out.end(), [](uint64_t a, uint64_t b) {
+        return static_cast<int64_t>(a) < static_cast<int64_t>(b);
+    });
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 

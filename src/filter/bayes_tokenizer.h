@@ -34,7 +34,7 @@ std::vector<std::string> tokenize(const mime::Message& msg, const TokenizerOptio
 // Stable 64-bit hash of a token (FNV-1a with a final avalanche), as stored in the database.
 uint64_t token_hash(std::string_view token);
 
-// Hashes of tokenize()'s tokens, without duplicates.
+// Hashes of tokenize()'s tokens, without duplicates, sorted as signed 64-bit numbers.
 std::vector<uint64_t> token_hashes(const mime::Message& msg, const TokenizerOptions& opt = {});
 
 }  // namespace magpie::filter
