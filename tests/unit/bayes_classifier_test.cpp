@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include "bayes_test_util.h"
 #include "filter/bayes_math.h"
@@ -110,4 +112,31 @@ TEST(BayesRules, BandsAndHits) {
     add_bayes_hit(v, 0.7);
     add_bayes_hit(v, std::nullopt);
     EXPECT_EQ(v.symbols(), "BAYES_SPAM(1.00){70.00%}");
+}
+
+TEST(BayesClassifier, ClassifiesWhileAnotherThreadLearns) {
+    TempDir dir;
+    BayesOptions opt;
+    opt.min_spam = opt.min_ham = 5;
+    Bayes b(bayes_path(dir.path), opt);
+    for (int i = 0; i < 5; ++i) {
+        b.learn(synthetic(true, i), true);
+        b.learn(synthetic(false, i), false);
+    }
+    std::atomic<bool> done = false;
+    std::atomic<int> classified = 0;
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 3; ++t)
+        readers.emplace_back([&, t] {
+            while (!done) {
+                auto p = b.classify(synthetic(t % 2 == 0, 500 + t, 4));
+                ASSERT_TRUE(p);
+                ++classified;
+            }
+        });
+    for (int i = 5; i < 60; ++i) b.learn(synthetic(i % 2 == 0, i), i % 2 == 0);
+    done = true;
+    for (auto& r : readers) r.join();
+    EXPECT_GT(classified.load(), 0);
+    EXPECT_EQ(b.progress().spam_learned + b.progress().ham_learned, 65);
 }
