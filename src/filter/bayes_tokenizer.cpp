@@ -115,13 +115,13 @@ class Collector {
 
     // Host names and networks of the relays, plus the words of the clause ("esmtp", ...).
     void received_hints(std::string_view raw) {
+        std::string v = mime::unfold(raw);
         size_t n = 0;
-        for_each_word(mime::unfold(raw), rules_, [&](std::string&& w) {
+        for_each_word(v, rules_, [&](std::string&& w) {
             if (w.starts_with("n:")) return true;
             add("rcvd:" + w);
             return ++n < kMaxReceivedWords && !full();
         });
-        std::string v = mime::unfold(raw);
         for (size_t i = 0; i < v.size();) {
             size_t e = i;
             while (e < v.size() && ((v[e] >= '0' && v[e] <= '9') || v[e] == '.')) ++e;
