@@ -17,6 +17,8 @@ boost::json::value to_json(const store::Address& a);
 boost::json::value to_json(const SettingInfo& s);
 boost::json::value to_json(const RelayRuleInfo& r);  // json_outbound.cpp
 boost::json::value to_json(const QueueItemInfo& q);
+boost::json::value to_json(const SpamLearnSummary& s);  // json_spam.cpp
+boost::json::value to_json(const SpamProgress& p);
 // {"error": "...", "code": "invalid" | "not_found" | "exists" | "internal"}
 boost::json::value to_json(const Status& s);
 const char* errc_name(Errc c);

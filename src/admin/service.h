@@ -108,6 +108,27 @@ struct DkimInfo {
     std::string key_path;    // data_dir/dkim/DOMAIN/default.key
 };
 
+// What `spam learn` did with a list of files and Maildir folders.
+struct SpamLearnSummary {
+    int64_t messages = 0;       // message files read
+    int64_t learned = 0;        // counted now (moved ones included)
+    int64_t moved = 0;          // had been learned with the other label
+    int64_t already_known = 0;  // learned before with this label
+    std::vector<std::string> failed;  // "PATH: reason" for what could not be read
+};
+
+// The Bayes classifier's training progress (filter/bayes_classifier.h).
+struct SpamProgress {
+    int64_t spam_learned = 0;
+    int64_t ham_learned = 0;
+    int64_t min_spam = 0;  // needed before it classifies
+    int64_t min_ham = 0;
+    bool active = false;
+    // Training progress towards activation, 0-100: the share of the needed spam and ham
+    // learned so far (each kind capped at its threshold).
+    int percent = 0;
+};
+
 class Service {
   public:
     // Opens (creating and migrating when needed) the settings DB. Throws store::DbError.
@@ -185,6 +206,13 @@ class Service {
     Result<int> queue_delete_all();  // how many were deleted
     // Asks the running server to retry now; "" means every queued message.
     Status queue_resend(std::string_view id);
+
+    // The system's Bayes spam classifier under data_dir/filter (service_spam.cpp). Paths
+    // are message files or Maildir folders (their cur/ and new/); a message already learned
+    // with the other label moves to this one.
+    Result<SpamLearnSummary> spam_learn(const std::vector<std::string>& paths, bool spam);
+    Result<SpamLearnSummary> spam_learn_message(std::string_view raw, bool spam);
+    Result<SpamProgress> spam_progress();
 
     uint64_t generation();
 

@@ -7,6 +7,7 @@
 
 namespace magpie::cli {
 void add_dkim_commands(CLI::App& app, Context& ctx);  // dkim_cmd.cpp
+void add_spam_commands(CLI::App& app, Context& ctx);  // spam_cmd.cpp
 }
 
 int main(int argc, char** argv) {
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     cli::add_relay_commands(app, ctx);
     cli::add_queue_commands(app, ctx);
     cli::add_dkim_commands(app, ctx);
+    cli::add_spam_commands(app, ctx);
 
     try {
         app.parse(argc, argv);

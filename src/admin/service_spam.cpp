@@ -1,0 +1,135 @@
+// Service layer: training the system's Bayes classifier from message files and Maildir
+// folders, and its progress. The token database is data_dir/filter/bayes.db, separate from
+// the settings DB, so learning never holds the settings lock; it is safe beside a running
+// server (SQLite WAL: the server keeps classifying while this learns).
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "admin/service_impl.h"
+#include "filter/bayes_classifier.h"
+
+namespace magpie::admin {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+constexpr size_t kLearnBatch = 100;               // messages per transaction
+constexpr uintmax_t kMaxMessageBytes = 64 << 20;  // bigger files are not mail to learn from
+
+// The message files a path stands for: the file itself, or the files in a Maildir's cur/
+// and new/ in name order. Problems go to `failed`.
+std::vector<std::string> message_files(const std::string& path, std::vector<std::string>& failed) {
+    std::error_code ec;
+    auto st = stdfs::status(path, ec);
+    if (ec || !stdfs::exists(st)) {
+        failed.push_back(path + ": no such file or folder");
+        return {};
+    }
+    if (stdfs::is_regular_file(st)) return {path};
+    if (!stdfs::is_directory(st) ||
+        (!stdfs::is_directory(path + "/cur", ec) && !stdfs::is_directory(path + "/new", ec))) {
+        failed.push_back(path + ": not a message file or a Maildir folder");
+        return {};
+    }
+    std::vector<std::string> out;
+    for (const char* sub : {"/cur", "/new"}) {
+        for (const auto& e : stdfs::directory_iterator(path + sub, ec))
+            if (e.is_regular_file(ec)) out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool read_file(const std::string& path, std::string& out, std::string& why) {
+    std::error_code ec;
+    auto size = stdfs::file_size(path, ec);
+    if (ec) {
+        why = ec.message();
+        return false;
+    }
+    if (size > kMaxMessageBytes) {
+        why = "larger than " + std::to_string(kMaxMessageBytes >> 20) + " MiB";
+        return false;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (!in) {
+        why = "unreadable";
+        return false;
+    }
+    out = ss.str();
+    return true;
+}
+
+void tally(SpamLearnSummary& s, const std::vector<filter::LearnResult>& results) {
+    for (const auto& r : results) {
+        ++s.messages;
+        s.learned += r.learned;
+        s.moved += r.moved;
+        s.already_known += r.already_known;
+    }
+}
+
+template <typename T>
+Result<T> guarded(const std::function<Result<T>()>& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        return Status::error(Errc::Internal, std::string("Bayes database: ") + e.what());
+    }
+}
+
+}  // namespace
+
+Result<SpamLearnSummary> Service::spam_learn(const std::vector<std::string>& paths, bool spam) {
+    if (paths.empty()) return Status::error(Errc::Invalid, "no message files or folders given");
+    return guarded<SpamLearnSummary>([&]() -> Result<SpamLearnSummary> {
+        filter::Bayes bayes(filter::bayes_path(impl_->data_dir));
+        SpamLearnSummary sum;
+        std::vector<std::string> batch;
+        auto flush = [&] {
+            tally(sum,
+                  bayes.learn(std::vector<std::string_view>(batch.begin(), batch.end()), spam));
+            batch.clear();
+        };
+        for (const auto& p : paths) {
+            for (const auto& file : message_files(p, sum.failed)) {
+                std::string raw, why;
+                if (!read_file(file, raw, why)) {
+                    sum.failed.push_back(file + ": " + why);
+                    continue;
+                }
+                batch.push_back(std::move(raw));
+                if (batch.size() >= kLearnBatch) flush();
+            }
+        }
+        if (!batch.empty()) flush();
+        return sum;
+    });
+}
+
+Result<SpamLearnSummary> Service::spam_learn_message(std::string_view raw, bool spam) {
+    return guarded<SpamLearnSummary>([&]() -> Result<SpamLearnSummary> {
+        filter::Bayes bayes(filter::bayes_path(impl_->data_dir));
+        SpamLearnSummary sum;
+        tally(sum, {bayes.learn(raw, spam)});
+        return sum;
+    });
+}
+
+Result<SpamProgress> Service::spam_progress() {
+    return guarded<SpamProgress>([&]() -> Result<SpamProgress> {
+        filter::Bayes bayes(filter::bayes_path(impl_->data_dir));
+        auto p = bayes.progress();
+        int64_t need = p.min_spam + p.min_ham;
+        int64_t have = std::min(p.spam_learned, p.min_spam) + std::min(p.ham_learned, p.min_ham);
+        int percent = need > 0 ? static_cast<int>(have * 100 / need) : 100;
+        return SpamProgress{p.spam_learned, p.ham_learned, p.min_spam,
+                            p.min_ham,      p.active,      percent};
+    });
+}
+
+}  // namespace magpie::admin
