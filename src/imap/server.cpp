@@ -232,6 +232,7 @@ awaitable<void> Connection::run() {
     env.starttls_ok = !implicit_tls_;
     env.snapshot = [this]() { return ctx_.directory.get(); };
     env.registry = &ctx_.registry;
+    env.bayes = ctx_.bayes;
     std::string ip = ip_;
     net::ConnCounter* uc = &ctx_.user_conns;
     env.acquire_user = [uc, ip, this](const std::string& user) {

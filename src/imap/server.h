@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "core/config.h"
+#include "filter/bayes_classifier.h"
 #include "mailbox/registry.h"
 #include "net/asio.h"
 #include "net/conn_limits.h"
@@ -22,6 +23,7 @@ struct ServerContext {
     net::ssl::context& tls;
     net::asio::thread_pool& blocking;
     std::atomic<bool>& stopping;
+    filter::Bayes* bayes = nullptr;  // trained by moves into and out of Junk
 };
 
 net::awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx);

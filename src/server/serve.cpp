@@ -11,6 +11,8 @@
 #include "core/log.h"
 #include "delivery/agent.h"
 #include "dns/resolver.h"
+#include "filter/bayes_classifier.h"
+#include "filter/bayes_rules.h"
 #include "filter/pipeline.h"
 #include "imap/server.h"
 #include "mailbox/registry.h"
@@ -185,11 +187,15 @@ int serve(const Config& cfg) {
     filter::Greylist greylist(cfg.data_dir + "/filter/greylist");
     filter::Checks checks;
     checks.greylist = &greylist;
+    filter::Bayes bayes(filter::bayes_path(cfg.data_dir));
+    checks.scorers.push_back([&bayes](const filter::ScanRequest&, const mime::Message& msg, filter::Verdict& v) {
+        filter::add_bayes_hit(v, bayes.classify(msg));
+    });
     smtp::ServerContext ctx{cfg,      directory, agent,
                             conns,    sessions,  tls,
                             blocking, stopping,  usage_peek(registry, blocking), checks};
     net::ConnCounter mail_conns, user_conns;
-    imap::ServerContext imap_ctx{cfg, directory, registry, mail_conns, user_conns, sessions, tls, blocking, stopping};
+    imap::ServerContext imap_ctx{cfg, directory, registry, mail_conns, user_conns, sessions, tls, blocking, stopping, &bayes};
 
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     const std::pair<const char*, smtp::Listener> smtp_listeners[] = {{"smtp", smtp::Listener::Smtp},

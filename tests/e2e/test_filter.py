@@ -149,3 +149,33 @@ def test_filter_can_be_turned_off(srv):
     send(srv, clean_message(token).replace("Just a normal note", GTUBE))
     f = delivered(srv, "alice", token)[0]
     assert b"X-Spam-Status" not in f.read_bytes()
+
+
+def test_junk_moves_train_bayes(srv):
+    import json
+
+    from imap_client import imap_ssl
+
+    def progress():
+        return json.loads(srv.cli("spam", "status", "--json").stdout)
+
+    for i in range(2):
+        send(srv, clean_message(new_token(f"j{i}")))
+    wait_until(lambda: len(list((srv.maildir("alice") / "new").iterdir())) >= 2, 20, what="two deliveries")
+    c = imap_ssl(srv, "alice")
+    c.select("INBOX")
+    assert c._simple_command("MOVE", "1", "Junk")[0] == "OK"
+    c.select("Junk")
+    assert c._simple_command("MOVE", "1", "INBOX")[0] == "OK"  # back out: relearned as ham
+    c.select("INBOX")
+    c.copy("1", "Archive")  # not a Junk move: teaches nothing
+    c.logout()
+    p = progress()
+    assert (p["spam_learned"], p["ham_learned"]) == (0, 1), p
+    srv.change("group", "add", "spamtrainers", "--member", "bob")  # now only bob trains
+    c = imap_ssl(srv, "alice")
+    c.select("INBOX")
+    c._simple_command("MOVE", "1:*", "Junk")
+    c.logout()
+    p = progress()
+    assert (p["spam_learned"], p["ham_learned"]) == (0, 1), p

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "filter/bayes_classifier.h"
 #include "imap/proto/command.h"
 #include "mailbox/registry.h"
 #include "store/directory.h"
@@ -27,6 +28,7 @@ struct SessionEnv {
     int64_t max_message_size = 0;  // 0: from the settings
     std::function<std::shared_ptr<const store::Snapshot>()> snapshot;
     mailbox::Registry* registry = nullptr;
+    filter::Bayes* bayes = nullptr;  // trained by moves into and out of Junk; may be null
     // Per-user-per-IP connection slots: false when the user has too many already.
     std::function<bool(const std::string& user)> acquire_user;
     std::function<void(const std::string& user)> release_user;
@@ -139,6 +141,9 @@ class Session {
     // Runs a search program over the view; message numbers (1-based) that match.
     std::optional<std::vector<uint32_t>> run_program(SearchKey key, const std::string& charset,
                                                      std::string& error_code);
+    // Teaches the Bayes filter the messages `uids` of the selected folder when they move
+    // into Junk (spam) or out of it (ham).
+    void train_junk_move(const std::string& to, const std::vector<uint32_t>& uids);
     // Moves the \Deleted messages among `uids` to Trash when move_deleted_to_trash is on.
     void trash_deleted(const std::vector<uint32_t>* uids);
 

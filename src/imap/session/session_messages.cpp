@@ -8,6 +8,7 @@
 
 #include "core/strings.h"
 
+#include "filter/bayes_training.h"
 #include "imap/proto/response.h"
 #include "imap/session/search.h"
 #include "imap/session/session.h"
@@ -348,6 +349,7 @@ void Session::cmd_copy(const Command& cmd, bool move, std::string& out) {
         out += tagged(cmd.tag, Status::No, code::kOverQuota, "Quota exceeded (mailbox for user is full)");
         return;
     }
+    train_junk_move(a.mailbox.name, uids);
     auto pairs = mailbox::copy_messages(*sel_->folder, *target, uids, move);
     std::vector<uint32_t> from, to;
     for (auto& [f, t] : pairs) {
@@ -364,6 +366,28 @@ void Session::cmd_copy(const Command& cmd, bool move, std::string& out) {
         out += tagged(cmd.tag, Status::Ok, "", done);
     } else {
         out += tagged(cmd.tag, Status::Ok, uid_code, done);
+    }
+}
+
+void Session::train_junk_move(const std::string& to, const std::vector<uint32_t>& uids) {
+    if (!env_.bayes) return;
+    auto label = filter::junk_move_label(sel_->name, to);
+    if (!label) return;
+    auto s = snap();
+    if (!filter::may_train(*s, user_)) return;
+    std::vector<std::string> raws;
+    for (uint32_t uid : uids) {
+        if (auto data = sel_->folder->read_message(uid)) raws.push_back(std::move(*data));
+    }
+    std::vector<std::string_view> views(raws.begin(), raws.end());
+    try {
+        auto results = env_.bayes->learn(views, *label);
+        size_t learned = 0;
+        for (const auto& r : results) learned += r.learned || r.moved;
+        log(fmt::format("imap({}): spam training: {} message(s) learned as {}, {} already known", user_,
+                        learned, *label ? "spam" : "ham", results.size() - learned));
+    } catch (const std::exception& e) {
+        log(fmt::format("imap({}): spam training failed: {}", user_, e.what()));
     }
 }
 
