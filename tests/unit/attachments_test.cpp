@@ -98,6 +98,15 @@ TEST(Attachments, ElfAndScriptsUnderInnocentNames) {
         mime_message({{"letter.txt", "text/plain", "@echo off\r\necho hi\r\ndel c:\\x\r\n"}})));
 }
 
+TEST(Attachments, MsiUnderInnocentName) {
+    auto msi = filter_test::minimal_msi();
+    EXPECT_EQ(magic_type(msi), "application/x-msi");
+    auto reason = blocked(mime_message({{"setup.doc", "application/msword", msi}}));
+    ASSERT_TRUE(reason);
+    EXPECT_EQ(reason->rfind("executable application/x-msi in attachment 2 (setup.doc)", 0), 0u)
+        << *reason;
+}
+
 TEST(Attachments, TextAttachmentPasses) {
     EXPECT_FALSE(blocked(mime_message({{"notes.txt", "text/plain", "just some notes\n"}})));
 }

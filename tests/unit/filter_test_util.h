@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -89,6 +90,72 @@ inline std::string read_file(const std::filesystem::path& p) {
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+// A minimal Compound File (CDF) with the Windows Installer root CLSID and a summary
+// information stream naming its creating application: what libmagic calls an MSI.
+inline std::string minimal_msi() {
+    auto u16 = [](std::string& o, uint16_t v) { o.append({char(v), char(v >> 8)}); };
+    auto u32 = [&](std::string& o, uint32_t v) {
+        u16(o, uint16_t(v));
+        u16(o, uint16_t(v >> 16));
+    };
+    constexpr uint32_t kEnd = 0xFFFFFFFE, kFree = 0xFFFFFFFF, kNone = 0xFFFFFFFF;
+    std::string app = std::string("Windows Installer XML") + '\0';
+    std::string prop;
+    u32(prop, 0x1E);  // VT_LPSTR
+    u32(prop, uint32_t(app.size()));
+    prop += app;
+    prop.resize((prop.size() + 3) / 4 * 4, '\0');
+    std::string ps;
+    u16(ps, 0xFFFE);
+    u16(ps, 0);
+    u32(ps, 0x00020006);
+    ps += std::string(16, '\0');
+    u32(ps, 1);
+    ps += std::string("\xe0\x85\x9f\xf2\xf9\x4f\x68\x10\xab\x91\x08\x00\x2b\x27\xb3\xd9", 16);
+    u32(ps, 48);
+    u32(ps, uint32_t(16 + prop.size()));
+    u32(ps, 1);
+    u32(ps, 0x12);  // PIDSI_APPNAME
+    u32(ps, 16);
+    ps += prop;
+    ps.resize(4096, '\0');  // at the mini-stream cutoff, so it lives in regular sectors
+    auto entry = [&](const std::string& name, uint8_t type, const std::string& clsid,
+                     uint32_t start, uint32_t size, uint32_t child) {
+        std::string e;
+        for (char c : name) u16(e, uint16_t(c));
+        size_t name_bytes = name.empty() ? 0 : e.size() + 2;
+        e.resize(64, '\0');
+        u16(e, uint16_t(name_bytes));
+        e += char(type);
+        e += char(1);
+        u32(e, kNone);
+        u32(e, kNone);
+        u32(e, child);
+        e += clsid.empty() ? std::string(16, '\0') : clsid;
+        e += std::string(20, '\0');
+        u32(e, start);
+        u32(e, size);
+        u32(e, 0);
+        return e;
+    };
+    std::string msi_clsid("\x84\x10\x0c\0\0\0\0\0\xc0\0\0\0\0\0\0\x46", 16);
+    std::string out("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8);
+    out += std::string(16, '\0');
+    for (uint16_t v : {0x3E, 3, 0xFFFE, 9, 6}) u16(out, v);
+    out += std::string(6, '\0');
+    for (uint32_t v : {0u, 1u, 1u, 0u, 4096u, kEnd, 0u, kEnd, 0u}) u32(out, v);
+    u32(out, 0);  // the FAT is sector 0
+    for (int i = 0; i < 108; ++i) u32(out, kFree);
+    // FAT: itself, the directory (1), the summary stream (2..9).
+    std::vector<uint32_t> fat = {0xFFFFFFFD, kEnd, 3, 4, 5, 6, 7, 8, 9, kEnd};
+    fat.resize(128, kFree);
+    for (auto v : fat) u32(out, v);
+    out += entry("Root Entry", 5, msi_clsid, kEnd, 0, 1);
+    out += entry(std::string("\x05SummaryInformation"), 2, "", 2, 4096, kNone);
+    out += entry("", 0, "", 0, 0, kNone) + entry("", 0, "", 0, 0, kNone);
+    return out + ps;
 }
 
 inline std::filesystem::path clamav_testfiles() {
