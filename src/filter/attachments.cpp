@@ -19,7 +19,9 @@ class Inspector {
         budget_.entries_left = limits.max_archive_entries;
     }
 
-    ~Inspector() { out_.incomplete = out_.incomplete || budget_.exhausted || budget_.unreadable; }
+    void finish() {
+        if (budget_.exhausted || budget_.unreadable) out_.incomplete = true;
+    }
 
     void entity(const mime::Part& m, const std::string& number) {
         if (m.is_multipart())
@@ -112,10 +114,9 @@ bool AttachmentPolicy::blocks(AttachmentClass c) const {
 AttachmentReport inspect_attachments(const mime::Message& msg, const AttachmentPolicy& policy,
                                      const AttachmentLimits& limits) {
     AttachmentReport report;
-    {
-        Inspector in(msg.data, policy, limits, report);
-        in.entity(msg.root, "");
-    }
+    Inspector in(msg.data, policy, limits, report);
+    in.entity(msg.root, "");
+    in.finish();
     return report;
 }
 

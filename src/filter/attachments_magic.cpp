@@ -3,6 +3,7 @@
 
 #include <magic.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "core/log.h"
