@@ -115,13 +115,29 @@ for _ in $(seq 300); do
     curl -s -o /dev/null http://127.0.0.1:21333/ping && break; sleep 0.1
 done
 
-# 5. Timed rows.
-run() { echo "$*"; "$@" | tee -a "$WORK/results.txt"; }
-run "$WORK/scan_bench" full "$SECS" "$WORK/test" "${MSGS[@]}"
-run "$WORK/scan_bench" attachments "$SECS" "$WORK/test" "${MSGS[@]}"
-run "$WORK/scan_bench" clamav "$SECS" "$WORK/test" "${MSGS[@]}"
-run "$WORK/scan_bench" clamd "$SECS" "$WORK/clamd.sock" "${MSGS[@]}"
-run python3 "$HERE/rspamd_client.py" 127.0.0.1:21333 "$SECS" "${MSGS[@]}"
+# 5. Timed rows. Wall-clock latency suffers from whatever else runs on the machine, so each
+# row also gives the CPU time spent per message: the driver's own, and for the server rows
+# the servers' (clamd; Rspamd's processes plus clamd), read from /proc before and after.
+cpu_ticks() {
+    local t=0 p
+    for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+    echo "$t"
+}
+run() {  # SERVER_PIDS... -- COMMAND...
+    local pids=() line before after n
+    while [[ $1 != -- ]]; do pids+=("$1"); shift; done; shift
+    before=$(cpu_ticks "${pids[@]}")
+    line=$("$@")
+    after=$(cpu_ticks "${pids[@]}")
+    n=$(grep -o 'scanned=[0-9]*' <<<"$line" | cut -d= -f2)
+    echo "$line server_cpu_us_per_msg=$(( (after - before) * 1000000 / $(getconf CLK_TCK) / n ))" | tee -a "$WORK/results.txt"
+}
+RSPAMD_PIDS=("$RSPAMD" $(ps -o pid= --ppid "$RSPAMD"))
+run -- "$WORK/scan_bench" full "$SECS" "$WORK/test" "${MSGS[@]}"
+run -- "$WORK/scan_bench" attachments "$SECS" "$WORK/test" "${MSGS[@]}"
+run -- "$WORK/scan_bench" clamav "$SECS" "$WORK/test" "${MSGS[@]}"
+run "$CLAMD" -- "$WORK/scan_bench" clamd "$SECS" "$WORK/clamd.sock" "${MSGS[@]}"
+run "${RSPAMD_PIDS[@]}" "$CLAMD" -- python3 "$HERE/rspamd_client.py" 127.0.0.1:21333 "$SECS" "${MSGS[@]}"
 RSPAMD_RSS=$(tree_rss_kb "$RSPAMD")
 CLAMD_RSS_AFTER=$(rss_kb "$CLAMD")
 stop_clamd

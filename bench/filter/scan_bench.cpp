@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
     filter::AttachmentPolicy policy;  // executables blocked (the default)
     std::vector<double> lat;
     size_t bytes = 0, blocked = 0, infected = 0, failed = 0;
+    rusage before{};
+    getrusage(RUSAGE_SELF, &before);
     auto start = Clock::now();
     for (size_t i = 0;; ++i) {
         auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -92,18 +94,24 @@ int main(int argc, char** argv) {
         bytes += raw.size();
     }
     double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    rusage after{};
+    getrusage(RUSAGE_SELF, &after);
+    auto cpu_us = [](const rusage& r) {
+        return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 + r.ru_utime.tv_usec +
+               r.ru_stime.tv_usec;
+    };
+    double cpu_per_msg = (cpu_us(after) - cpu_us(before)) / lat.size();
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double p) { return lat[std::min(lat.size() - 1, size_t(p * lat.size()))]; };
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
     auto st = av.stats();
     std::printf(
         "mode=%s messages=%zu corpus_bytes=%zu scanned=%zu msgs_per_s=%.1f mb_per_s=%.2f "
-        "lat_p50_us=%.0f lat_p90_us=%.0f lat_p99_us=%.0f lat_max_us=%.0f blocked=%zu "
+        "cpu_us_per_msg=%.0f lat_p50_us=%.0f lat_p90_us=%.0f lat_p99_us=%.0f lat_max_us=%.0f "
+        "blocked=%zu "
         "infected=%zu failed=%zu signatures=%u load_ms=%.0f rss_start_kb=%ld "
         "rss_loaded_kb=%ld maxrss_kb=%ld\n",
         mode.c_str(), msgs.size(), total, lat.size(), lat.size() / secs, bytes / secs / 1e6,
-        pct(0.5), pct(0.9), pct(0.99), lat.back(), blocked, infected, failed, st.signatures,
-        load_ms, rss_before, rss_loaded, ru.ru_maxrss);
+        cpu_per_msg, pct(0.5), pct(0.9), pct(0.99), lat.back(), blocked, infected, failed,
+        st.signatures, load_ms, rss_before, rss_loaded, after.ru_maxrss);
     return 0;
 }
