@@ -84,7 +84,7 @@ stop_clamd() { kill "$CLAMD"; wait "$CLAMD" 2>/dev/null || true; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 tree_rss_kb() {  # PID and its children
     local sum; sum=$(rss_kb "$1")
-    for c in $(ps -o pid= --ppid "$1"); do sum=$((sum + $(rss_kb "$c"))); done
+    for c in $(ps -o pid= --ppid "$1" || true); do sum=$((sum + $(rss_kb "$c"))); done
     echo "$sum"
 }
 
@@ -111,9 +111,10 @@ rspamd -f -i -u root -g root -c /etc/rspamd/rspamd.conf --var=LOCAL_CONFDIR="$WO
     --var=DBDIR="$WORK/rspamd/db" --var=RUNDIR="$WORK/rspamd/run" --var=LOGDIR="$WORK/rspamd/log" \
     >"$WORK/rspamd/log/stdout" 2>&1 &
 RSPAMD=$!; PIDS+=("$RSPAMD")
-for _ in $(seq 300); do
+for _ in $(seq 1200); do  # Rspamd compiles its rules first: up to 2 minutes on a busy machine
     curl -s -o /dev/null http://127.0.0.1:21333/ping && break; sleep 0.1
 done
+curl -s -o /dev/null http://127.0.0.1:21333/ping || { echo "rspamd did not start" >&2; exit 1; }
 
 # 5. Timed rows. Wall-clock latency suffers from whatever else runs on the machine, so each
 # row also gives the CPU time spent per message: the driver's own, and for the server rows
@@ -132,7 +133,7 @@ run() {  # SERVER_PIDS... -- COMMAND...
     n=$(grep -o 'scanned=[0-9]*' <<<"$line" | cut -d= -f2)
     echo "$line server_cpu_us_per_msg=$(( (after - before) * 1000000 / $(getconf CLK_TCK) / n ))" | tee -a "$WORK/results.txt"
 }
-RSPAMD_PIDS=("$RSPAMD" $(ps -o pid= --ppid "$RSPAMD"))
+RSPAMD_PIDS=("$RSPAMD" $(ps -o pid= --ppid "$RSPAMD" || true))
 run -- "$WORK/scan_bench" full "$SECS" "$WORK/test" "${MSGS[@]}"
 run -- "$WORK/scan_bench" attachments "$SECS" "$WORK/test" "${MSGS[@]}"
 run -- "$WORK/scan_bench" clamav "$SECS" "$WORK/test" "${MSGS[@]}"
