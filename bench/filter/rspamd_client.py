@@ -13,7 +13,7 @@ conn = http.client.HTTPConnection(host, int(port), timeout=60)
 lat, infected, failed, blocked, nbytes = [], 0, 0, 0, 0
 start = time.monotonic()
 i = 0
-while time.monotonic() - start < seconds or i < len(msgs):
+while i == 0 or i % len(msgs) != 0 or time.monotonic() - start < seconds:  # whole passes
     raw = msgs[i % len(msgs)]
     t0 = time.monotonic()
     conn.request("POST", "/checkv2", body=raw, headers={"Settings": settings})

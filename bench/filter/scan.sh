@@ -4,7 +4,10 @@
 # mime_types modules only) and clamd INSTREAM alone, on the same messages, one message at a
 # time; then memory with and without signatures.
 #
-# usage: bench/filter/scan.sh [SECONDS]   (per row, default 10)
+# usage: bench/filter/scan.sh [SECONDS]   (per row, default 10; whole passes over the messages)
+#   RUNS   rounds of all rows (default 3); compare the best of each row
+#   SCAN_TMP  where libclamav unpacks during scans, for Magpie (TMPDIR) and clamd
+#          (TemporaryDirectory) alike (default: the work directory, on disk); try /dev/shm
 #   BUILD  Release build dir for magpie_filter (default build-rel, configured if missing)
 #   KEEP_WORK=1 keeps the work directory.
 # Signatures: official ClamAV databases cannot be downloaded here (no network, freshclam
@@ -15,10 +18,13 @@
 # ports 21333-21336; system services are not touched.
 set -euo pipefail
 SECS=${1:-10}
+RUNS=${RUNS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$REPO/build-rel}
 WORK=$(mktemp -d /tmp/magpie-bench-filter.XXXXXX)
+SCAN_TMP=${SCAN_TMP:-$WORK}
+export TMPDIR=$SCAN_TMP
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -45,7 +51,7 @@ for f in "$REPO"/../shared/corpora/mime/stalwart-mail-parser/resources/eml/*/*.e
 done
 python3 "$HERE/make_messages.py" "$WORK/msgs"
 MSGS=("$WORK"/msgs/*)
-echo "messages: ${#MSGS[@]}, $(cat "${MSGS[@]}" | wc -c) bytes"
+echo "messages: ${#MSGS[@]}, $(cat "${MSGS[@]}" | wc -c) bytes; scan temporary folder: $SCAN_TMP ($(stat -f -c %T "$SCAN_TMP"))"
 
 # 3. Signature sets: none, the tests' two, synthetic.
 mkdir "$WORK/none" "$WORK/test" "$WORK/synthetic"
@@ -71,7 +77,7 @@ start_clamd() {  # DBDIR
 LocalSocket $WORK/clamd.sock
 DatabaseDirectory $1
 Foreground yes
-TemporaryDirectory $WORK
+TemporaryDirectory $SCAN_TMP
 LogFile $WORK/clamd.log
 CONF
     rm -f "$WORK/clamd.sock"
@@ -134,11 +140,14 @@ run() {  # SERVER_PIDS... -- COMMAND...
     echo "$line server_cpu_us_per_msg=$(( (after - before) * 1000000 / $(getconf CLK_TCK) / n ))" | tee -a "$WORK/results.txt"
 }
 RSPAMD_PIDS=("$RSPAMD" $(ps -o pid= --ppid "$RSPAMD" || true))
-run -- "$WORK/scan_bench" full "$SECS" "$WORK/test" "${MSGS[@]}"
-run -- "$WORK/scan_bench" attachments "$SECS" "$WORK/test" "${MSGS[@]}"
-run -- "$WORK/scan_bench" clamav "$SECS" "$WORK/test" "${MSGS[@]}"
-run "$CLAMD" -- "$WORK/scan_bench" clamd "$SECS" "$WORK/clamd.sock" "${MSGS[@]}"
-run "${RSPAMD_PIDS[@]}" "$CLAMD" -- python3 "$HERE/rspamd_client.py" 127.0.0.1:21333 "$SECS" "${MSGS[@]}"
+for round in $(seq "$RUNS"); do  # rows interleaved, so a busy moment hurts every row alike
+    echo "round $round" | tee -a "$WORK/results.txt"
+    run -- "$WORK/scan_bench" full "$SECS" "$WORK/test" "${MSGS[@]}"
+    run -- "$WORK/scan_bench" attachments "$SECS" "$WORK/test" "${MSGS[@]}"
+    run -- "$WORK/scan_bench" clamav "$SECS" "$WORK/test" "${MSGS[@]}"
+    run "$CLAMD" -- "$WORK/scan_bench" clamd "$SECS" "$WORK/clamd.sock" "${MSGS[@]}"
+    run "${RSPAMD_PIDS[@]}" "$CLAMD" -- python3 "$HERE/rspamd_client.py" 127.0.0.1:21333 "$SECS" "${MSGS[@]}"
+done
 RSPAMD_RSS=$(tree_rss_kb "$RSPAMD")
 CLAMD_RSS_AFTER=$(rss_kb "$CLAMD")
 stop_clamd

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     auto start = Clock::now();
     for (size_t i = 0;; ++i) {
         auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-        if (elapsed >= seconds && i >= msgs.size()) break;
+        if (elapsed >= seconds && i % msgs.size() == 0 && i > 0) break;  // whole passes only
         const std::string& raw = msgs[i % msgs.size()];
         auto t0 = Clock::now();
         if (mode == "full" || mode == "attachments") {

@@ -100,12 +100,13 @@ ScanResult Antivirus::scan(std::string_view message) {
     return r;
 }
 
-std::shared_ptr<const ClamEngine> Antivirus::build(std::vector<DbFile>& files, std::string& error) {
+std::shared_ptr<const ClamEngine> Antivirus::build(std::vector<DbFile>& files,
+                                                   const std::string& tmp_dir, std::string& error) {
     // A broken file is left out rather than costing every other signature.
     while (!files.empty()) {
         size_t bad = files.size();
         std::string err;
-        auto engine = ClamEngine::load(files, &err, &bad);
+        auto engine = ClamEngine::load(files, tmp_dir, &err, &bad);
         if (engine) return engine;
         log::info("antivirus", "load failed: {}", err);
         error = err;
@@ -118,12 +119,13 @@ std::shared_ptr<const ClamEngine> Antivirus::build(std::vector<DbFile>& files, s
 bool Antivirus::reload() {
     std::lock_guard reload_lock(reload_mutex_);
     Fingerprint fp;
-    std::string dir;
+    std::string dir, tmp_dir;
     {
         std::lock_guard lock(mutex_);
         fp.official = options_.official;
         fp.clamd = options_.clamd;
         dir = options_.db_dir;
+        tmp_dir = options_.tmp_dir;
     }
     if (fp.clamd.empty()) fp.files = list_databases(dir, fp.official);
     {
@@ -141,7 +143,7 @@ bool Antivirus::reload() {
         auto start = std::chrono::steady_clock::now();
         std::vector<DbFile> files = fp.files;
         std::string error;
-        auto engine = build(files, error);
+        auto engine = build(files, tmp_dir, error);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();

@@ -27,6 +27,9 @@ struct AntivirusOptions {
     std::string clamd;      // antivirus_clamd_socket; empty = in-process
     std::chrono::milliseconds poll = std::chrono::seconds(10);  // database folder check
     std::chrono::milliseconds clamd_timeout = std::chrono::seconds(60);
+    // Where libclamav unpacks during scans (a folder per scan); empty: $TMPDIR, else /tmp.
+    // On a busy disk its mkdir/rmdir per scan dominates: a tmpfs folder is much faster.
+    std::string tmp_dir;
 };
 
 struct AntivirusStats {
@@ -96,7 +99,8 @@ class Antivirus {
     void run();
     void swap_in(std::shared_ptr<const ClamEngine> engine, State state);
     void free_retired();
-    std::shared_ptr<const ClamEngine> build(std::vector<DbFile>& files, std::string& error);
+    std::shared_ptr<const ClamEngine> build(std::vector<DbFile>& files, const std::string& tmp_dir,
+                                            std::string& error);
 };
 
 }  // namespace magpie::filter

@@ -32,7 +32,8 @@ bool init_library(std::string* error) {
 }  // namespace
 
 std::shared_ptr<const ClamEngine> ClamEngine::load(const std::vector<DbFile>& files,
-                                                   std::string* error, size_t* bad_file) {
+                                                   const std::string& tmp_dir, std::string* error,
+                                                   size_t* bad_file) {
     if (bad_file) *bad_file = files.size();
     if (!init_library(error)) return nullptr;
     std::shared_ptr<ClamEngine> e(new ClamEngine);
@@ -40,6 +41,13 @@ std::shared_ptr<const ClamEngine> ClamEngine::load(const std::vector<DbFile>& fi
     if (!e->engine_) {
         if (error) *error = "cl_engine_new failed";
         return nullptr;
+    }
+    if (!tmp_dir.empty()) {
+        cl_error_t r = cl_engine_set_str(e->engine_, CL_ENGINE_TMPDIR, tmp_dir.c_str());
+        if (r != CL_SUCCESS) {
+            if (error) *error = std::string("temporary folder: ") + cl_strerror(r);
+            return nullptr;
+        }
     }
     for (size_t i = 0; i < files.size(); ++i) {
         cl_error_t r = cl_load(files[i].path.c_str(), e->engine_, &e->signatures_, CL_DB_STDOPT);

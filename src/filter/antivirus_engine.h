@@ -16,9 +16,11 @@ namespace magpie::filter {
 class ClamEngine {
   public:
     // Loads and compiles `files`; nullptr with *error set when libclamav refuses one (its
-    // index in *bad_file, else files.size()).
+    // index in *bad_file, else files.size()). `tmp_dir`: where scans unpack (empty: $TMPDIR,
+    // else /tmp).
     static std::shared_ptr<const ClamEngine> load(const std::vector<DbFile>& files,
-                                                  std::string* error, size_t* bad_file);
+                                                  const std::string& tmp_dir, std::string* error,
+                                                  size_t* bad_file);
     ~ClamEngine();
     ClamEngine(const ClamEngine&) = delete;
     ClamEngine& operator=(const ClamEngine&) = delete;

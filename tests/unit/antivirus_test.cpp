@@ -174,6 +174,18 @@ TEST(Antivirus, EicarAndTestFilesDetected) {
     }
 }
 
+TEST(Antivirus, OwnTemporaryFolder) {
+    TempDir d, tmp;
+    write_atomic(d.path() / "local.hdb", hdb_line(filter_test::eicar(), "Local.Eicar"));
+    auto o = options(d.path());
+    o.tmp_dir = tmp.path().string();
+    Antivirus av(o);
+    av.start();
+    ASSERT_TRUE(av.wait_ready(30s));
+    EXPECT_TRUE(av.scan(eicar_message()).infected());
+    EXPECT_EQ(av.scan(clean_message()).status, Status::Clean);
+}
+
 TEST(Antivirus, OfficialDatabasesOnlyWhenAsked) {
     TempDir d;
     write_atomic(d.path() / "local.hdb", hdb_line(filter_test::eicar(), "Local.Eicar"));

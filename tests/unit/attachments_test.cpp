@@ -193,7 +193,7 @@ TEST(Attachments, SinglePartMessageBody) {
 }
 
 TEST(Attachments, CustomTypes) {
-    std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0", 32);
+    std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0", 29);
     std::string pdf = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n";
     auto raw = mime_message({{"a.txt", "text/plain", png}, {"b.txt", "text/plain", pdf}});
     EXPECT_FALSE(blocked(raw));
