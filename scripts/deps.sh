@@ -4,11 +4,12 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config
       libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev
-      libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev libunbound-dev)
+      libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev libunbound-dev
+      libmagic-dev libarchive-dev libclamav-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang libclang-rt-14-dev
          python3-dkim python3-nacl openssl unbound postfix dovecot-core fetchmail isync
-         offlineimap3)
+         offlineimap3 clamav-testfiles clamav-daemon clamdscan)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -19,8 +20,9 @@ if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO=sudo
   $SUDO apt-get update -qq
-  # Postfix and unbound are test peers run privately by the tests: no system
-  # configuration, and no service started by the package scripts.
+  # Postfix, unbound and clamd are test peers run privately by the tests: no system
+  # configuration, and no service started by the package scripts (so clamav-freshclam,
+  # pulled in by clamav-daemon, never downloads signatures).
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   added_policy=0
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then

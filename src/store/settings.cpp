@@ -159,6 +159,23 @@ const std::vector<Field>& fields() {
         int_field("greylist_expire", T::Int, &S::greylist_expire, "3024000",
                   "Seconds a sender/recipient/network triplet that passed greylisting stays "
                   "known."),
+        bool_field("filter_block_executables", &S::filter_block_executables, "true",
+                   "Reject messages carrying executables (PE, MSI, ELF, Mach-O, Java, scripts), "
+                   "recognised by content, inside archives too."),
+        bool_field("filter_block_archives", &S::filter_block_archives, "false",
+                   "Reject messages carrying archives (zip, rar, 7z, tar, gzip...); docx, xlsx "
+                   "and odt files are zip archives and are caught too."),
+        string_field("filter_block_types", T::String, &S::filter_block_types, "",
+                     "Comma-separated MIME types (\"type/*\" allowed) whose attachments are "
+                     "rejected, recognised by content."),
+        bool_field("antivirus_enabled", &S::antivirus_enabled, "true",
+                   "Scan messages with ClamAV and reject infected ones with 554 5.7.1."),
+        bool_field("antivirus_official_signatures", &S::antivirus_official_signatures, "false",
+                   "Load ClamAV's official databases (main, daily, bytecode) found in "
+                   "data_dir/clamav; they take about 1 GB of memory."),
+        string_field("antivirus_clamd_socket", T::String, &S::antivirus_clamd_socket, "",
+                     "Scan through clamd at this unix socket path or host:port instead of "
+                     "in-process; empty means in-process."),
         int_field("queue_lifetime", T::Int, &S::queue_lifetime, "432000",
                   "Seconds a message may stay queued for remote delivery before it bounces "
                   "(default 120 hours, RFC 5321 §4.5.4.1)."),
@@ -240,6 +257,38 @@ std::optional<int64_t> parse_size(std::string_view v) {
     return *n * mult;
 }
 
+std::optional<std::string> normalize_bool(const std::string& v) {
+    auto l = to_lower(v);
+    if (l == "true" || l == "yes" || l == "on" || l == "1") return "true";
+    if (l == "false" || l == "no" || l == "off" || l == "0") return "false";
+    return std::nullopt;
+}
+
+std::string cidr_str(const Cidr& c) {
+    int bits = c.net.v4 ? c.prefix - 96 : c.prefix;
+    int full = c.net.v4 ? 32 : 128;
+    auto s = c.net.str();
+    return bits == full ? s : s + "/" + std::to_string(bits);
+}
+
+// "Application/X-Foo, image/*" -> "application/x-foo,image/*".
+std::optional<std::string> normalize_type_list(const std::string& v, const SettingDef& def,
+                                               std::string* error) {
+    std::vector<std::string> out;
+    for (auto& item : split_list(to_lower(v), ", \t")) {
+        auto slash = item.find('/');
+        if (slash == 0 || slash == std::string::npos || slash + 1 == item.size() ||
+            item.find('/', slash + 1) != std::string::npos) {
+            if (error) *error = def.key + ": '" + item + "' is not a MIME type (type/subtype)";
+            return std::nullopt;
+        }
+        out.push_back(item);
+    }
+    return join(out, ",");
+}
+
+}  // namespace
+
 const std::vector<SettingDef>& setting_defs() {
     static const std::vector<SettingDef> defs = [] {
         std::vector<SettingDef> out;
@@ -298,6 +347,7 @@ std::optional<std::string> normalize_setting(const SettingDef& def, const std::s
             if (def.key == "recipient_delimiter" &&
                 v.find_first_of("@ \t\"\\") != std::string::npos)
                 return set_error("must not contain '@', spaces, quotes or backslashes");
+            if (def.key == "filter_block_types") return normalize_type_list(v, def, error);
             return v;
     }
     return set_error("unknown type");

@@ -78,6 +78,13 @@ struct Settings {
     int64_t quota_default = 0;                      // bytes per user, 0 = unlimited
     bool move_deleted_to_trash = false;             // EXPUNGE moves \Deleted mail to Trash
     bool imap_action_log = false;                   // log each mailbox-changing IMAP action
+    // Attachment blocking and antivirus (docs/attachments.md, docs/antivirus.md).
+    bool filter_block_executables = true;        // 554 5.7.1 for executables, by content
+    bool filter_block_archives = false;          // also for archives (docx/odt are zip)
+    std::string filter_block_types;              // comma-separated MIME types, "type/*" allowed
+    bool antivirus_enabled = true;               // scan with ClamAV
+    bool antivirus_official_signatures = false;  // load main/daily/bytecode databases too
+    std::string antivirus_clamd_socket;          // empty: in-process libclamav; else clamd
 
     // Filter (docs/filter.md).
     bool filter_enabled = true;               // run the filter on every accepted message
