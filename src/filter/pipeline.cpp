@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/cidr.h"
+#include "filter/attachments.h"
 #include "filter/lists.h"
 #include "filter/rules.h"
 
@@ -43,19 +44,26 @@ Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& che
     }
 
     mime::Message msg = mime::parse_message(req.data);
-    if (checks.attachments) {
-        if (auto why = checks.attachments(msg, req.data)) {
-            v.add("BLOCKED_ATTACHMENT", 0, *why);
+    auto why = checks.attachments ? checks.attachments(msg, req.data)
+                                  : blocked_attachment(msg, AttachmentPolicy::from_settings(s));
+    if (why) {
+        v.add("BLOCKED_ATTACHMENT", 0, *why);
+        v.action = Action::Reject;
+        v.reject_text = "Message rejected: " + *why;
+        return v;
+    }
+    if (checks.antivirus && s.antivirus_enabled) {
+        ScanResult r = checks.antivirus(req.data);
+        if (r.status == ScanResult::Status::Infected) {
+            v.add("VIRUS", 0, r.detail);
             v.action = Action::Reject;
-            v.reject_text = "Message rejected: " + *why;
+            v.reject_text = "Message rejected: virus found: " + r.detail;
             return v;
         }
-    }
-    if (checks.antivirus) {
-        if (auto virus = checks.antivirus(req.data)) {
-            v.add("VIRUS", 0, *virus);
-            v.action = Action::Reject;
-            v.reject_text = "Message rejected: infected with " + *virus;
+        if (r.status == ScanResult::Status::Failed) {
+            v.add("AV_FAIL", 0, r.detail);
+            v.action = Action::Defer;
+            v.reject_text = "Virus scan unavailable, please try again later";
             return v;
         }
     }

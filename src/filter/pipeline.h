@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "filter/antivirus_result.h"
 #include "filter/greylist.h"
 #include "filter/verdict.h"
 #include "mime/parser.h"
@@ -29,10 +30,11 @@ struct ScanRequest {
 
 // Engines the server plugs in; any may be empty.
 struct Checks {
-    // A reason when an attachment's type is blocked.
+    // A reason when an attachment's type is blocked; empty: the built-in check
+    // (attachments.h) with the filter_block_* settings.
     std::function<std::optional<std::string>(const mime::Message&, std::string_view data)> attachments;
-    // The virus name when infected.
-    std::function<std::optional<std::string>(std::string_view data)> antivirus;
+    // The virus scanner (antivirus.h), used when antivirus_enabled is on.
+    std::function<ScanResult(std::string_view data)> antivirus;
     // Adds score rules (Bayes, DNSBL, SPF/DKIM/DMARC...).
     std::vector<std::function<void(const ScanRequest&, const mime::Message&, Verdict&)>> scorers;
     Greylist* greylist = nullptr;

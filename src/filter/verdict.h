@@ -19,6 +19,7 @@ enum class Action {
     Flag,        // accept with X-Spam: Yes (and subject prefix, Junk delivery)
     Quarantine,  // accept into the quarantine mailbox
     Reject,      // 554 5.7.1
+    Defer,       // 451 4.7.1: a check could not run (virus scanner unavailable)
 };
 
 struct Verdict {

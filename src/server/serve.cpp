@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "delivery/agent.h"
 #include "dns/resolver.h"
+#include "filter/antivirus.h"
 #include "filter/bayes_classifier.h"
 #include "filter/bayes_rules.h"
 #include "filter/pipeline.h"
@@ -63,7 +64,8 @@ awaitable<void> imap_accept_loop(tcp::acceptor& acc, bool implicit_tls, imap::Se
     }
 }
 
-awaitable<void> reload_loop(store::SnapshotCache& dir, filter::Greylist& greylist, std::atomic<bool>& stopping) {
+awaitable<void> reload_loop(store::SnapshotCache& dir, filter::Greylist& greylist, filter::Antivirus& antivirus,
+                            std::atomic<bool>& stopping) {
     asio::steady_timer t(co_await asio::this_coro::executor);
     int ticks = 0;
     while (!stopping) {
@@ -78,7 +80,11 @@ awaitable<void> reload_loop(store::SnapshotCache& dir, filter::Greylist& greylis
         boost::system::error_code ec;
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         try {
-            if (dir.refresh()) log::info("master", "configuration reloaded");
+            if (dir.refresh()) {
+                const auto& s = dir.get()->settings;
+                antivirus.configure(s.antivirus_official_signatures, s.antivirus_clamd_socket);
+                log::info("master", "configuration reloaded");
+            }
         } catch (const std::exception& e) {
             log::info("master", "warning: reload failed: {}", e.what());
         }
@@ -188,6 +194,17 @@ int serve(const Config& cfg) {
     filter::Checks checks;
     checks.greylist = &greylist;
     filter::Bayes bayes(filter::bayes_path(cfg.data_dir));
+    filter::AntivirusOptions av_opt;
+    av_opt.db_dir = cfg.data_dir + "/clamav";
+    av_opt.official = directory.get()->settings.antivirus_official_signatures;
+    av_opt.clamd = directory.get()->settings.antivirus_clamd_socket;
+    filter::Antivirus antivirus(av_opt);
+    antivirus.start();
+    // Mail arriving before the signatures are loaded would be deferred: wait for them a while.
+    if (!antivirus.wait_ready(std::chrono::seconds(60))) {
+        log::info("master", "warning: antivirus signatures still loading; mail is deferred until they are");
+    }
+    checks.antivirus = [&antivirus](std::string_view data) { return antivirus.scan(data); };
     checks.scorers.push_back([&bayes](const filter::ScanRequest&, const mime::Message& msg, filter::Verdict& v) {
         filter::add_bayes_hit(v, bayes.classify(msg));
     });
@@ -242,7 +259,7 @@ int serve(const Config& cfg) {
         if (name == "imap" || name == "imaps" || name == "pop3" || name == "pop3s") continue;
         log::info("master", "warning: listener {} is not available in this version, not started", name);
     }
-    asio::co_spawn(io, reload_loop(directory, greylist, stopping), asio::detached);
+    asio::co_spawn(io, reload_loop(directory, greylist, antivirus, stopping), asio::detached);
 
     asio::signal_set signals(io, SIGTERM, SIGINT);
     asio::co_spawn(io, shutdown_on_signal(signals, io, acceptors, sessions, stopping), asio::detached);
@@ -258,6 +275,7 @@ int serve(const Config& cfg) {
         log::info("master", "warning: cannot save the greylist: {}", e.what());
     }
     outbound.stop();
+    antivirus.stop();
     resolver.stop();
     blocking.join();
     agent.stop();

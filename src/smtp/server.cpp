@@ -203,15 +203,17 @@ awaitable<bool> Connection::run_filter(queue::Envelope& env) {
         case filter::Action::Greylist: action = "greylist"; break;
         case filter::Action::Quarantine: action = "quarantine"; break;
         case filter::Action::Reject: action = "reject"; break;
+        case filter::Action::Defer: action = "defer"; break;
     }
     log::info("filter", "{}: from=<{}>, ip=[{}], action={}, score={:.2f}{}, symbols=[{}]", writer_->id(), env.sender,
               ip_, action, v.score, v.bypassed ? " (bypass)" : "", v.symbols());
-    if (v.action == filter::Action::Reject || v.action == filter::Action::Greylist) {
+    if (v.action == filter::Action::Reject || v.action == filter::Action::Greylist ||
+        v.action == filter::Action::Defer) {
         writer_->abort();
         writer_.reset();
-        bool grey = v.action == filter::Action::Greylist;
-        next_after_filter_ = session_->on_filtered(grey ? 451 : 554, grey ? "4.7.1" : "5.7.1",
-                                                   grey ? "Greylisted, please try again later" : v.reject_text);
+        bool reject = v.action == filter::Action::Reject;
+        std::string text = v.action == filter::Action::Greylist ? "Greylisted, please try again later" : v.reject_text;
+        next_after_filter_ = session_->on_filtered(reject ? 554 : 451, reject ? "5.7.1" : "4.7.1", text);
         co_return false;
     }
     if (!v.bypassed) {

@@ -257,19 +257,7 @@ std::optional<int64_t> parse_size(std::string_view v) {
     return *n * mult;
 }
 
-std::optional<std::string> normalize_bool(const std::string& v) {
-    auto l = to_lower(v);
-    if (l == "true" || l == "yes" || l == "on" || l == "1") return "true";
-    if (l == "false" || l == "no" || l == "off" || l == "0") return "false";
-    return std::nullopt;
-}
-
-std::string cidr_str(const Cidr& c) {
-    int bits = c.net.v4 ? c.prefix - 96 : c.prefix;
-    int full = c.net.v4 ? 32 : 128;
-    auto s = c.net.str();
-    return bits == full ? s : s + "/" + std::to_string(bits);
-}
+namespace {
 
 // "Application/X-Foo, image/*" -> "application/x-foo,image/*".
 std::optional<std::string> normalize_type_list(const std::string& v, const SettingDef& def,

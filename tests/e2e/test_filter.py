@@ -179,3 +179,42 @@ def test_junk_moves_train_bayes(srv):
     c.logout()
     p = progress()
     assert (p["spam_learned"], p["ham_learned"]) == (0, 1), p
+
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def with_attachment(token: str, payload: bytes, filename: str) -> str:
+    import base64
+    b64 = base64.encodebytes(payload).decode().replace("\n", "\r\n")
+    return (f"From: Friend <friend@remote.example>\r\nTo: alice@example.com\r\nSubject: doc {token}\r\n"
+            f"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{token}@remote.example>\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n"
+            f"--b1\r\nContent-Type: text/plain\r\n\r\nsee attached {token}\r\n"
+            f"--b1\r\nContent-Type: application/pdf; name={filename}\r\n"
+            f"Content-Disposition: attachment; filename={filename}\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b1--\r\n")
+
+
+def test_virus_and_executable_attachments_are_rejected(server_factory):
+    import hashlib
+
+    def setup(m):
+        standard_directory(m)
+        db = m.data / "clamav"
+        db.mkdir(parents=True, exist_ok=True)
+        (db / "test.hdb").write_text(f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:Magpie.Test.EICAR\n")
+
+    m = server_factory("av", setup=setup)
+    text = send_expect(m, with_attachment(new_token("v"), EICAR, "notes.txt"), 554)
+    assert "Magpie.Test.EICAR" in text
+    elf = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + b"\x00" * 200
+    text = send_expect(m, with_attachment(new_token("x"), elf, "invoice.pdf"), 554)
+    assert "executable" in text.lower()
+    token = new_token("ok")
+    send(m, with_attachment(token, b"%PDF-1.4\n% harmless\n", "report.pdf"))
+    delivered(m, "alice", token)
+    m.set("filter_block_executables", "false")
+    token = new_token("x2")
+    send(m, with_attachment(token, elf, "invoice.pdf"))
+    delivered(m, "alice", token)

@@ -141,10 +141,15 @@ TEST(FilterPipeline, BypassAllowBlockOrder) {
 
 TEST(FilterPipeline, AttachmentAndVirusChecksRejectBeforeScoring) {
     Checks c;
-    c.antivirus = [](std::string_view) { return std::optional<std::string>("Eicar-Test-Signature"); };
+    c.antivirus = [](std::string_view) { return ScanResult{ScanResult::Status::Infected, "Eicar-Test-Signature"}; };
     Verdict v = scan(request(kClean), store::Settings{}, c);
     EXPECT_EQ(v.action, Action::Reject);
     EXPECT_NE(v.reject_text.find("Eicar-Test-Signature"), std::string::npos);
+    store::Settings off;
+    off.antivirus_enabled = false;
+    EXPECT_EQ(scan(request(kClean), off, c).action, Action::Accept);
+    c.antivirus = [](std::string_view) { return ScanResult{ScanResult::Status::Failed, "clamd down"}; };
+    EXPECT_EQ(scan(request(kClean), store::Settings{}, c).action, Action::Defer);
     c.attachments = [](const mime::Message&, std::string_view) { return std::optional<std::string>("executable"); };
     EXPECT_TRUE(has(scan(request(kClean), store::Settings{}, c), "BLOCKED_ATTACHMENT"));
 }
