@@ -321,6 +321,9 @@ awaitable<void> Connection::serve(bool alive) {
 }  // namespace
 
 awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx) {
+    // Responses are written whole; Nagle would hold the tail of each behind a delayed ACK.
+    boost::system::error_code ec;
+    sock.set_option(net::tcp::no_delay(true), ec);
     auto c = std::make_shared<Connection>(std::move(sock), implicit_tls, ctx);
     co_await c->run();
 }
