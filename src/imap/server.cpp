@@ -78,6 +78,15 @@ ReaderLimits Connection::limits() const {
 
 awaitable<bool> Connection::fill() {
     if (eof_) co_return false;
+    try {
+        if (in_.empty()) {
+            std::string().swap(in_);
+            co_await stream_.wait_readable();
+        }
+    } catch (const boost::system::system_error&) {
+        eof_ = true;
+        co_return false;
+    }
     size_t old = in_.size();
     in_.resize(old + kReadChunk);
     try {
@@ -117,6 +126,7 @@ awaitable<bool> Connection::handle(Step step, std::string& out) {
         if (!co_await send(out)) co_return false;
         out.clear();
     }
+    if (out.capacity() > kReadChunk) std::string().swap(out);  // after a long response
     in_auth_ = step.action == Action::AuthContinue;
     switch (step.action) {
         case Action::Logout:
