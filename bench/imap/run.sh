@@ -175,7 +175,16 @@ LIMIT=$((IDLE_CONNS + 200))
 dovecot_config() {
     mkdir -p "$DV/run" "$DV/state" "$DV/home"
     chown "$DV_UID:$DV_GID" "$DV/home"
-    echo "$USER_NAME:{PLAIN}$USER_PASS::::::" >"$DV/passwd"
+    # The same scheme and cost as Magpie's stored hashes (libcrypt's default yescrypt), so
+    # both servers pay the same for each login; Dovecot's auth cache is off by default.
+    local hash
+    hash=$(/usr/bin/python3 -c '
+import ctypes, sys
+c = ctypes.CDLL("libcrypt.so.1")
+c.crypt_gensalt.restype = c.crypt.restype = ctypes.c_char_p
+print(c.crypt(sys.argv[1].encode(), c.crypt_gensalt(b"$y$", 0, None, 0)).decode())' "$USER_PASS")
+    [[ $hash == '$y$'* ]] || { echo "could not make a yescrypt hash for Dovecot" >&2; exit 2; }
+    echo "$USER_NAME:{CRYPT}$hash::::::" >"$DV/passwd"
     cat >"$DV/dovecot.conf" <<EOF
 # private benchmark instance (bench/imap/run.sh); Debian defaults unless noted
 base_dir = $DV/run

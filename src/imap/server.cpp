@@ -80,6 +80,15 @@ awaitable<bool> Connection::fill() {
     // Checked on the connection's strand right before the read starts: a shutdown either
     // is seen here or cancels the read it finds pending (net::SessionRegistry).
     if (eof_ || ctx_.stopping) co_return false;
+    try {
+        if (in_.empty()) {
+            std::string().swap(in_);
+            co_await stream_.wait_readable();
+        }
+    } catch (const boost::system::system_error& e) {
+        if (e.code() != asio::error::operation_aborted) eof_ = true;
+        co_return false;
+    }
     size_t old = in_.size();
     in_.resize(old + kReadChunk);
     try {
@@ -120,6 +129,7 @@ awaitable<bool> Connection::handle(Step step, std::string& out) {
         if (!co_await send(out)) co_return false;
         out.clear();
     }
+    if (out.capacity() > kReadChunk) std::string().swap(out);  // after a long response
     in_auth_ = step.action == Action::AuthContinue;
     switch (step.action) {
         case Action::Logout:
@@ -327,6 +337,9 @@ awaitable<void> Connection::serve(bool alive) {
 }  // namespace
 
 awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx) {
+    // Responses are written whole; Nagle would hold the tail of each behind a delayed ACK.
+    boost::system::error_code ec;
+    sock.set_option(net::tcp::no_delay(true), ec);
     auto c = std::make_shared<Connection>(std::move(sock), implicit_tls, ctx);
     co_await c->run();
 }

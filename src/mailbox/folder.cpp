@@ -93,7 +93,7 @@ void Folder::reload_uidlist_if_changed() {
         idx_ = IndexData{};  // another process renumbered: nothing cached is valid
         idx_.uidvalidity = fresh.uidvalidity;
         idx_.highest_modseq = idx_.expunge_floor = modseq_base();
-        index_dirty_ = true;
+        touch();
     }
     uidlist_ = std::move(fresh);
     uidlist_stat_ = key;
@@ -143,7 +143,7 @@ void Folder::load() {
         idx_ = IndexData{};
         idx_.uidvalidity = uidlist_.uidvalidity;
         idx_.highest_modseq = idx_.expunge_floor = modseq_base();
-        index_dirty_ = true;
+        touch();
     }
     loaded_ = true;
 }
@@ -282,7 +282,7 @@ SyncResult Folder::sync_locked(bool see_new) {
         MaildirName before = parse_maildir_name(r->filename), after = parse_maildir_name(f.name);
         r->filename = f.name;
         r->in_new = f.in_new;
-        index_dirty_ = true;
+        touch();
         if (before.flags != after.flags || before.keywords != after.keywords) {
             r->modseq = ++idx_.highest_modseq;
             res.flags_changed.push_back(r->uid);
@@ -314,7 +314,7 @@ SyncResult Folder::sync_locked(bool see_new) {
         std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
         for (uint32_t uid : gone) record_expunge(uid);
         res.expunged = gone;
-        index_dirty_ = true;
+        touch();
     }
 
     // Files with a UID but no index record (index lost or behind): stat once.
@@ -332,7 +332,7 @@ SyncResult Folder::sync_locked(bool see_new) {
         fill(rec);
         res.added.push_back(rec.uid);
         insert_record(std::move(rec));
-        index_dirty_ = true;
+        touch();
     }
 
     // New files: UIDs in name order (Maildir names start with the delivery time).
@@ -358,7 +358,7 @@ SyncResult Folder::sync_locked(bool see_new) {
             rec.save_date = ::time(nullptr);
             res.added.push_back(rec.uid);
             insert_record(std::move(rec));
-            index_dirty_ = true;
+            touch();
         }
     }
     std::sort(res.added.begin(), res.added.end());
@@ -374,20 +374,28 @@ SyncResult Folder::sync_locked(bool see_new) {
             r.filename = to;
             r.in_new = false;
             res.recent.push_back(r.uid);
-            index_dirty_ = true;
+            touch();
         }
     }
     save_index();
     return res;
 }
 
-std::vector<MessageInfo> Folder::messages() {
+std::shared_ptr<const Snapshot> Folder::snapshot() {
     std::lock_guard lock(mu_);
     ensure_loaded();
-    std::vector<MessageInfo> out;
-    out.reserve(idx_.records.size());
-    for (const auto& r : idx_.records) out.push_back(info_of(r));
-    return out;
+    if (!snap_) {
+        auto s = std::make_shared<Snapshot>();
+        s->messages.reserve(idx_.records.size());
+        for (const auto& r : idx_.records) s->messages.push_back(info_of(r));
+        s->highest_modseq = idx_.highest_modseq;
+        snap_ = std::move(s);
+    }
+    return snap_;
+}
+
+std::vector<MessageInfo> Folder::messages() {
+    return snapshot()->messages;
 }
 
 std::optional<MessageInfo> Folder::message(uint32_t uid) {
@@ -506,7 +514,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
                 r->filename = to;
                 r->in_new = false;
                 r->modseq = ++idx_.highest_modseq;
-                index_dirty_ = true;
+                touch();
                 changed.push_back(uid);
                 break;
             }
@@ -536,7 +544,7 @@ std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, 
     std::unordered_set<uint32_t> g(done.begin(), done.end());
     std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
     for (uint32_t uid : done) record_expunge(uid);
-    index_dirty_ = true;
+    touch();
     update_uidlist({}, done);
     save_index();
     return done;
@@ -578,7 +586,7 @@ void Folder::set_cached(uint32_t uid, std::string envelope, std::string bodystru
     if (IndexRecord* r = find_record(uid)) {
         r->envelope = std::move(envelope);
         r->bodystructure = std::move(bodystructure);
-        index_dirty_ = true;
+        index_dirty_ = true;  // not in the snapshot
         int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::steady_clock::now().time_since_epoch())
                           .count();

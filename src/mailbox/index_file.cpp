@@ -20,31 +20,26 @@ uint64_t fnv1a(std::string_view s) {
     return h;
 }
 
+// Copies runs without special characters at once (the cached ENVELOPE/BODYSTRUCTURE
+// strings make the index megabytes long).
 void append_escaped(std::string& out, std::string_view s) {
-    for (char c : s) {
-        switch (c) {
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            default:
-                out += c;
-        }
+    size_t run = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+        out.append(s.data() + run, i - run);
+        out += c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r";
+        run = i + 1;
     }
+    out.append(s.data() + run, s.size() - run);
 }
 
 std::string unescape(std::string_view s) {
-    std::string out;
+    size_t esc = s.find('\\');
+    if (esc == std::string_view::npos) return std::string(s);
+    std::string out(s.substr(0, esc));
     out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
+    for (size_t i = esc; i < s.size(); ++i) {
         if (s[i] != '\\' || i + 1 == s.size()) {
             out += s[i];
             continue;

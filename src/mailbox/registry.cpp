@@ -5,8 +5,19 @@
 
 namespace magpie::mailbox {
 
+struct Registry::Stores {
+    struct Entry {
+        std::unique_ptr<Store> store;
+        size_t holders = 0;  // store() calls whose pointer is still alive
+    };
+    std::mutex mu;
+    std::map<std::string, Entry> by_user;
+};
+
 Registry::Registry(std::string mail_root, std::string hostname)
-    : root_(std::move(mail_root)), host_(std::move(hostname)) {}
+    : root_(std::move(mail_root)),
+      host_(std::move(hostname)),
+      stores_(std::make_shared<Stores>()) {}
 
 std::shared_ptr<UsageCache> Registry::usage(const std::string& user) {
     std::lock_guard lock(mu_);
@@ -17,20 +28,25 @@ std::shared_ptr<UsageCache> Registry::usage(const std::string& user) {
 
 std::shared_ptr<Store> Registry::store(const std::string& user) {
     auto u = usage(user);
-    std::shared_ptr<Store> s;
+    Store* s = nullptr;
+    bool created = false;
     {
-        std::lock_guard lock(mu_);
-        auto& slot = stores_[user];
-        s = slot.lock();
-        if (s) return s;
-        s = std::make_shared<Store>(user_root(user), host_, std::move(u));
-        slot = s;
-        for (auto it = stores_.begin(); it != stores_.end();) {
-            it = it->second.expired() ? stores_.erase(it) : std::next(it);
+        std::lock_guard lock(stores_->mu);
+        auto& e = stores_->by_user[user];
+        if (!e.store) {
+            e.store = std::make_unique<Store>(user_root(user), host_, std::move(u));
+            created = true;
         }
+        ++e.holders;
+        s = e.store.get();
     }
-    s->ensure_standard_folders();
-    return s;
+    std::shared_ptr<Store> out(s, [st = stores_, user](Store*) {
+        std::lock_guard lock(st->mu);
+        auto it = st->by_user.find(user);
+        if (it != st->by_user.end() && --it->second.holders == 0) st->by_user.erase(it);
+    });
+    if (created) s->ensure_standard_folders();
+    return out;
 }
 
 uint64_t Registry::watch(const std::string& folder_dir, std::function<void()> fn) {

@@ -20,7 +20,8 @@ class Registry {
     Registry(std::string mail_root, std::string hostname);
 
     // The user's Store, created with the standard folders on first use. Stays shared while
-    // anyone holds it.
+    // anyone holds it; the last holder destroys it (writing its folders' indexes) before
+    // another Store for that user can be made, so two never write one index at once.
     std::shared_ptr<Store> store(const std::string& user);
     std::string user_root(const std::string& user) const { return root_ + "/" + user; }
     // The user's quota usage, shared with the user's Store; created (not walked) on first use.
@@ -36,8 +37,9 @@ class Registry {
   private:
     const std::string root_;
     const std::string host_;
+    struct Stores;  // shared with the handed-out pointers, which may outlive the Registry
+    std::shared_ptr<Stores> stores_;
     std::mutex mu_;
-    std::map<std::string, std::weak_ptr<Store>> stores_;
     std::map<std::string, std::shared_ptr<UsageCache>> usage_;
     struct Watch {
         std::string dir;

@@ -23,9 +23,12 @@ public:
     // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
     std::string tls_info();
     awaitable<size_t> read_some(char* buf, size_t n);  // throws on error/EOF
+    // Waits until the socket has data (at once on TLS, whose records may be buffered), so
+    // an idle connection need not hold a read buffer. Throws on error or cancellation.
+    awaitable<void> wait_readable();
     awaitable<void> write(std::string_view data);
     void close();
-    tcp::socket& socket() { return stream_.next_layer(); }
+    tcp::socket& socket() { return tls_stream_ ? tls_stream_->next_layer() : sock_; }
 
     // Idle timeout: the watchdog closes the socket when the deadline passes.
     void set_timeout(std::chrono::seconds t);
@@ -47,7 +50,13 @@ private:
     static awaitable<void> watchdog(std::shared_ptr<Watch> w);
     void touch();
 
-    ssl::stream<tcp::socket> stream_;
+    // The TLS layer (and its two 17 KB record buffers) exists from the first handshake on;
+    // it then owns the socket.
+    ssl::stream<tcp::socket>& tls_layer();
+
+    tcp::socket sock_;
+    ssl::context& ctx_;
+    std::unique_ptr<ssl::stream<tcp::socket>> tls_stream_;
     std::shared_ptr<Watch> watch_;
     std::chrono::seconds timeout_{300};
     bool tls_ = false;

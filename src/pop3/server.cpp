@@ -404,6 +404,9 @@ awaitable<void> Connection::run() {
 }  // namespace
 
 awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx) {
+    // Replies are written whole; Nagle would hold the tail of each behind a delayed ACK.
+    boost::system::error_code ec;
+    sock.set_option(net::tcp::no_delay(true), ec);
     auto c = std::make_shared<Connection>(std::move(sock), listener, ctx);
     co_await c->run();
 }

@@ -1,22 +1,62 @@
 // Lazy loading of a message file for FETCH and SEARCH.
 #include "imap/session/message.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <system_error>
 
 namespace magpie::imap {
+
+namespace {
+
+constexpr size_t kReadLimit = 1 << 20;  // larger files are mapped
+
+struct Fd {
+    int fd;
+    ~Fd() { ::close(fd); }
+};
+
+}  // namespace
+
+void MessageData::open_file(const std::string& path) {
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0)
+        throw std::system_error(errno, std::generic_category(), "fstat " + path);
+    auto size = static_cast<size_t>(st.st_size);
+    if (size > kReadLimit) {
+        file_ = mime::MappedFile(path);
+        data_ = file_.data();
+        return;
+    }
+    read_ = std::make_unique_for_overwrite<char[]>(size);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = ::pread(f.fd, read_.get() + got, size - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw std::system_error(errno, std::generic_category(), "read " + path);
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    data_ = std::string_view(read_.get(), got);
+}
 
 bool MessageData::load() {
     if (tried_) return ok_;
     tried_ = true;
     try {
-        file_ = mime::MappedFile(info_->path);
+        open_file(info_->path);
         ok_ = true;
     } catch (const std::system_error&) {
         if (folder_) {
             folder_->sync();
             if (auto fresh = folder_->message(info_->uid)) {
                 try {
-                    file_ = mime::MappedFile(fresh->path);
+                    open_file(fresh->path);
                     ok_ = true;
                 } catch (const std::system_error&) {
                 }
@@ -28,7 +68,7 @@ bool MessageData::load() {
 
 std::string_view MessageData::bytes() {
     if (!load()) return {};
-    return file_.data();
+    return data_;
 }
 
 const mime::Message& MessageData::parsed() {
@@ -38,6 +78,8 @@ const mime::Message& MessageData::parsed() {
 
 void MessageData::release() {
     parsed_.reset();
+    data_ = {};
+    read_.reset();
     file_ = mime::MappedFile();
     tried_ = ok_ = false;
 }

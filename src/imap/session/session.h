@@ -124,6 +124,9 @@ class Session {
     // Reports what changed in the selected folder since the view was taken. Expunges are
     // reported only when `expunges` (never during FETCH, STORE, SEARCH, RFC 9051 §7.5.1).
     void sync_view(std::string& out, bool expunges);
+    // The same without syncing the folder first. Flag changes of the UIDs in `own` (made by
+    // this command, which reports them itself) are not reported.
+    void refresh_view(std::string& out, bool expunges, const std::vector<uint32_t>* own = nullptr);
     void append_flags_fetch(std::string& out, uint32_t seq, bool with_uid);
     // Message numbers (0-based view indices) named by a sequence or UID set. For sequence
     // sets, false when a number is beyond the mailbox (answered BAD).

@@ -18,19 +18,26 @@ struct Session::Selected {
     std::string name;
     std::shared_ptr<mailbox::Folder> folder;
     bool readonly = false;
-    std::vector<mailbox::MessageInfo> view;  // message number n is view[n - 1], by UID
-    std::unordered_set<uint32_t> gone;       // expunged elsewhere, not reported yet
-    std::unordered_set<uint32_t> recent;     // \Recent in this session
-    uint64_t modseq = 0;                     // the folder's HIGHESTMODSEQ the view reflects
+    // The view: message number n is view()[n - 1], by UID. It is the folder's snapshot,
+    // shared, except while expunges are held back (gone not empty): then a private merge.
+    std::shared_ptr<const mailbox::Snapshot> snap;
+    std::shared_ptr<const mailbox::Snapshot> base;  // the folder snapshot `snap` reflects
+    std::unordered_set<uint32_t> gone;              // expunged elsewhere, not reported yet
+    std::unordered_set<uint32_t> recent;            // \Recent in this session
+    uint64_t modseq = 0;                            // the folder's HIGHESTMODSEQ the view reflects
     uint32_t uidvalidity = 0;
     uint32_t uidnext = 0;
 
+    const std::vector<mailbox::MessageInfo>& view() const { return snap->messages; }
+
     // View index of a UID, or -1.
     ptrdiff_t find(uint32_t uid) const {
-        auto it = std::lower_bound(view.begin(), view.end(), uid,
-                                   [](const mailbox::MessageInfo& m, uint32_t u) { return m.uid < u; });
-        if (it == view.end() || it->uid != uid) return -1;
-        return it - view.begin();
+        const auto& v = view();
+        auto it =
+            std::lower_bound(v.begin(), v.end(), uid,
+                             [](const mailbox::MessageInfo& m, uint32_t u) { return m.uid < u; });
+        if (it == v.end() || it->uid != uid) return -1;
+        return it - v.begin();
     }
 };
 

@@ -96,7 +96,7 @@ void Session::cmd_rename(const Command& cmd, std::string& out) {
         auto target = store_->folder(to);
         inbox->sync(false);
         std::vector<uint32_t> uids;
-        for (const auto& m : inbox->messages()) uids.push_back(m.uid);
+        for (const auto& m : inbox->snapshot()->messages) uids.push_back(m.uid);
         mailbox::copy_messages(*inbox, *target, uids, true);
         env_.registry->notify(inbox->dir());
         action_log(fmt::format("rename: box=INBOX, to={}", to));

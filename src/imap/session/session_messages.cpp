@@ -28,7 +28,8 @@ bool uses_modseq(const SearchKey& k) {
     return false;
 }
 
-std::vector<MessageData> view_messages(std::vector<mailbox::MessageInfo>& view, mailbox::Folder* f) {
+std::vector<MessageData> view_messages(const std::vector<mailbox::MessageInfo>& view,
+                                       mailbox::Folder* f) {
     std::vector<MessageData> msgs;
     msgs.reserve(view.size());
     for (const auto& m : view) msgs.emplace_back(m, f);
@@ -59,7 +60,7 @@ Step Session::cmd_fetch(const Command& cmd, std::string& out) {
     p->opt.imap4rev2 = rev2_;
     if (a.changed_since) {
         condstore_ = true;
-        std::erase_if(idx, [&](size_t i) { return sel_->view[i].modseq <= *a.changed_since; });
+        std::erase_if(idx, [&](size_t i) { return sel_->view()[i].modseq <= *a.changed_since; });
     }
     p->opt.modseq = condstore_;
     if (a.vanished) {
@@ -74,17 +75,13 @@ Step Session::cmd_fetch(const Command& cmd, std::string& out) {
     if (fetch_sets_seen(a.atts) && !sel_->readonly) {
         std::vector<uint32_t> unseen;
         for (size_t i : idx) {
-            const auto& m = sel_->view[i];
+            const auto& m = sel_->view()[i];
             if (!(m.flags & mailbox::kSeen) && !sel_->gone.count(m.uid)) unseen.push_back(m.uid);
         }
         if (!unseen.empty()) {
             auto changed = sel_->folder->store_flags(unseen, mailbox::FlagOp::Add, mailbox::kSeen, {});
-            for (uint32_t uid : changed) {
-                auto i = sel_->find(uid);
-                auto fresh = sel_->folder->message(uid);
-                if (i >= 0 && fresh) sel_->view[static_cast<size_t>(i)] = std::move(*fresh);
-                p->seen_now.insert(uid);
-            }
+            refresh_view(out, false, &changed);
+            p->seen_now.insert(changed.begin(), changed.end());
         }
     }
     p->idx = std::move(idx);
@@ -96,7 +93,7 @@ Step Session::continue_fetch(std::string& out) {
     auto& p = *pending_;
     while (p.pos < p.idx.size()) {
         size_t i = p.idx[p.pos++];
-        const auto& info = sel_->view[i];
+        const auto& info = sel_->view()[i];
         FetchOptions o = p.opt;
         o.recent = sel_->recent.count(info.uid) > 0;
         o.add_flags = p.seen_now.count(info.uid) > 0;
@@ -160,7 +157,7 @@ void Session::cmd_store(const Command& cmd, std::string& out) {
     }
     std::vector<uint32_t> uids;
     for (size_t i : idx) {
-        if (!sel_->gone.count(sel_->view[i].uid)) uids.push_back(sel_->view[i].uid);
+        if (!sel_->gone.count(sel_->view()[i].uid)) uids.push_back(sel_->view()[i].uid);
     }
     auto op = a.op == StoreOp::Add      ? mailbox::FlagOp::Add
               : a.op == StoreOp::Remove ? mailbox::FlagOp::Remove
@@ -168,11 +165,7 @@ void Session::cmd_store(const Command& cmd, std::string& out) {
     if (a.unchanged_since) condstore_ = true;
     std::vector<uint32_t> modified;
     auto changed = sel_->folder->store_flags(uids, op, bits, keywords, a.unchanged_since, &modified);
-    for (uint32_t uid : changed) {
-        auto i = sel_->find(uid);
-        auto fresh = sel_->folder->message(uid);
-        if (i >= 0 && fresh) sel_->view[static_cast<size_t>(i)] = std::move(*fresh);
-    }
+    refresh_view(out, false, &changed);
     if (!changed.empty()) {
         env_.registry->notify(sel_->folder->dir());
         action_log(fmt::format("flag_change: box={}, uids={}", sel_->name, format_numbers(changed)));
@@ -180,7 +173,7 @@ void Session::cmd_store(const Command& cmd, std::string& out) {
     std::unordered_set<uint32_t> skipped(modified.begin(), modified.end());
     if (!a.silent) {
         for (size_t i : idx) {
-            uint32_t uid = sel_->view[i].uid;
+            uint32_t uid = sel_->view()[i].uid;
             if (!skipped.count(uid) && !sel_->gone.count(uid)) {
                 append_flags_fetch(out, static_cast<uint32_t>(i + 1), cmd.uid);
             }
@@ -191,7 +184,7 @@ void Session::cmd_store(const Command& cmd, std::string& out) {
             auto i = sel_->find(uid);
             if (i < 0) continue;
             out += fmt::format("* {} FETCH ({}MODSEQ ({}))\r\n", i + 1,
-                               cmd.uid ? fmt::format("UID {} ", uid) : "", sel_->view[i].modseq);
+                               cmd.uid ? fmt::format("UID {} ", uid) : "", sel_->view()[i].modseq);
         }
     }
     std::string mod_code;
@@ -213,10 +206,10 @@ std::optional<std::vector<uint32_t>> Session::run_program(SearchKey key, const s
         error_code = "BADCHARSET (US-ASCII UTF-8)";
         return std::nullopt;
     }
-    auto msgs = view_messages(sel_->view, sel_->folder.get());
+    auto msgs = view_messages(sel_->view(), sel_->folder.get());
     SearchContext ctx;
-    ctx.max_seq = static_cast<uint32_t>(sel_->view.size());
-    ctx.max_uid = sel_->view.empty() ? 0 : sel_->view.back().uid;
+    ctx.max_seq = static_cast<uint32_t>(sel_->view().size());
+    ctx.max_uid = sel_->view().empty() ? 0 : sel_->view().back().uid;
     ctx.saved_uids = &saved_uids_;
     ctx.is_recent = [this](uint32_t uid) { return sel_->recent.count(uid) > 0; };
     ctx.now = ::time(nullptr);
@@ -236,7 +229,7 @@ void Session::cmd_search(const Command& cmd, std::string& out) {
     std::vector<uint32_t> nums;
     uint64_t modseq = 0;
     for (uint32_t s : *seqs) {
-        const auto& m = sel_->view[s - 1];
+        const auto& m = sel_->view()[s - 1];
         nums.push_back(cmd.uid ? m.uid : s);
         modseq = std::max(modseq, m.modseq);
     }
@@ -261,7 +254,7 @@ void Session::cmd_search(const Command& cmd, std::string& out) {
                 keep = *seqs;
             }
             saved_uids_.clear();
-            for (uint32_t s : keep) saved_uids_.push_back(sel_->view[s - 1].uid);
+            for (uint32_t s : keep) saved_uids_.push_back(sel_->view()[s - 1].uid);
         }
         bool only_save = save && a.returns.size() == 1;
         if (!only_save) {
@@ -287,10 +280,10 @@ void Session::cmd_sort(const Command& cmd, std::string& out) {
         out += tagged(cmd.tag, Status::No, err, "Unknown charset");
         return;
     }
-    auto msgs = view_messages(sel_->view, sel_->folder.get());
+    auto msgs = view_messages(sel_->view(), sel_->folder.get());
     auto sorted = sort_messages(a.criteria, *seqs, msgs);
     out += "* SORT";
-    for (uint32_t s : sorted) out += fmt::format(" {}", cmd.uid ? sel_->view[s - 1].uid : s);
+    for (uint32_t s : sorted) out += fmt::format(" {}", cmd.uid ? sel_->view()[s - 1].uid : s);
     out += "\r\n";
     out += tagged(cmd.tag, Status::Ok, "", cmd.uid ? "UID SORT completed" : "SORT completed");
 }
@@ -308,7 +301,7 @@ void Session::cmd_thread(const Command& cmd, std::string& out) {
         out += tagged(cmd.tag, Status::No, err, "Unknown charset");
         return;
     }
-    auto msgs = view_messages(sel_->view, sel_->folder.get());
+    auto msgs = view_messages(sel_->view(), sel_->folder.get());
     out += "* THREAD " + thread_messages(a.algorithm, *seqs, msgs, cmd.uid) + "\r\n";
     out += tagged(cmd.tag, Status::Ok, "", cmd.uid ? "UID THREAD completed" : "THREAD completed");
 }
@@ -334,7 +327,7 @@ void Session::cmd_copy(const Command& cmd, bool move, std::string& out) {
     std::vector<uint32_t> uids;
     uint64_t bytes = 0;
     for (size_t i : idx) {
-        const auto& m = sel_->view[i];
+        const auto& m = sel_->view()[i];
         if (sel_->gone.count(m.uid)) continue;
         uids.push_back(m.uid);
         bytes += m.size;
@@ -396,7 +389,7 @@ void Session::trash_deleted(const std::vector<uint32_t>* only) {
     std::unordered_set<uint32_t> limit;
     if (only) limit.insert(only->begin(), only->end());
     std::vector<uint32_t> uids;
-    for (const auto& m : sel_->folder->messages()) {
+    for (const auto& m : sel_->folder->snapshot()->messages) {
         if ((m.flags & mailbox::kDeleted) && (!only || limit.count(m.uid))) uids.push_back(m.uid);
     }
     if (uids.empty()) return;
@@ -421,7 +414,7 @@ void Session::cmd_expunge(const Command& cmd, std::string& out) {
     if (by_uid) {
         std::vector<size_t> idx;
         resolve(*a->uids, true, idx);
-        for (size_t i : idx) only.push_back(sel_->view[i].uid);
+        for (size_t i : idx) only.push_back(sel_->view()[i].uid);
     }
     trash_deleted(by_uid ? &only : nullptr);
     auto gone = sel_->folder->expunge_deleted(by_uid ? &only : nullptr);

@@ -30,7 +30,7 @@ std::vector<std::string> message_flags(const mailbox::MessageInfo& m, bool recen
 }  // namespace
 
 void Session::append_flags_fetch(std::string& out, uint32_t seq, bool with_uid) {
-    const auto& m = sel_->view[seq - 1];
+    const auto& m = sel_->view()[seq - 1];
     out += fmt::format("* {} FETCH (", seq);
     if (with_uid || qresync_) out += fmt::format("UID {} ", m.uid);
     out += "FLAGS ";
@@ -40,7 +40,7 @@ void Session::append_flags_fetch(std::string& out, uint32_t seq, bool with_uid) 
 }
 
 bool Session::resolve(const SeqSet& set, bool uid, std::vector<size_t>& idx) const {
-    const auto& view = sel_->view;
+    const auto& view = sel_->view();
     idx.clear();
     if (!uid) {
         uint32_t largest = static_cast<uint32_t>(view.size());
@@ -89,8 +89,8 @@ void Session::cmd_select(const Command& cmd, std::string& out) {
     sel->readonly = examine;
     auto sync = folder->sync(!examine);
     sel->recent.insert(sync.recent.begin(), sync.recent.end());
-    sel->view = folder->messages();
-    sel->modseq = folder->highest_modseq();
+    sel->snap = sel->base = folder->snapshot();
+    sel->modseq = sel->snap->highest_modseq;
     sel->uidvalidity = folder->uidvalidity();
     sel->uidnext = folder->uid_next();
 
@@ -105,11 +105,11 @@ void Session::cmd_select(const Command& cmd, std::string& out) {
         flags.emplace_back("\\*");
         out += untagged(Status::Ok, code::permanentflags(flags), "Flags permitted.");
     }
-    out += fmt::format("* {} EXISTS\r\n", sel->view.size());
+    out += fmt::format("* {} EXISTS\r\n", sel->view().size());
     if (!rev2_) {
         out += fmt::format("* {} RECENT\r\n", sel->recent.size());
-        for (size_t i = 0; i < sel->view.size(); ++i) {
-            if (!(sel->view[i].flags & mailbox::kSeen)) {
+        for (size_t i = 0; i < sel->view().size(); ++i) {
+            if (!(sel->view()[i].flags & mailbox::kSeen)) {
                 out += untagged(Status::Ok, code::unseen(static_cast<uint32_t>(i + 1)),
                                 fmt::format("First unseen."));
                 break;
@@ -145,8 +145,8 @@ void Session::cmd_select(const Command& cmd, std::string& out) {
             }
         }
         if (!vanished.empty()) out += "* VANISHED (EARLIER) " + format_numbers(vanished) + "\r\n";
-        for (size_t i = 0; i < sel_->view.size(); ++i) {
-            if (sel_->view[i].modseq > q.modseq && known(sel_->view[i].uid)) {
+        for (size_t i = 0; i < sel_->view().size(); ++i) {
+            if (sel_->view()[i].modseq > q.modseq && known(sel_->view()[i].uid)) {
                 append_flags_fetch(out, static_cast<uint32_t>(i + 1), true);
             }
         }
@@ -170,45 +170,70 @@ void Session::close_selected(bool expunge) {
 }
 
 void Session::sync_view(std::string& out, bool expunges) {
-    auto& s = *sel_;
-    auto r = s.folder->sync(!s.readonly);
-    s.recent.insert(r.recent.begin(), r.recent.end());
-    uint64_t hm = s.folder->highest_modseq();
-    if (hm == s.modseq && s.gone.empty()) return;
-    auto fresh = s.folder->messages();
+    auto r = sel_->folder->sync(!sel_->readonly);
+    sel_->recent.insert(r.recent.begin(), r.recent.end());
+    refresh_view(out, expunges);
+}
 
-    std::vector<mailbox::MessageInfo> next;
-    next.reserve(fresh.size() + s.gone.size());
+void Session::refresh_view(std::string& out, bool expunges, const std::vector<uint32_t>* own) {
+    auto& s = *sel_;
+    auto fresh = s.folder->snapshot();
+    if (fresh == s.base && (s.gone.empty() || !expunges)) return;
+    const auto& now = fresh->messages;
+    const auto& view = s.view();
+    std::unordered_set<uint32_t> mine;
+    if (own) mine.insert(own->begin(), own->end());
+
+    // Usually the folder's snapshot becomes the view as it is; only expunges held back
+    // need a merged copy, which is built once the first held-back message is found.
+    std::vector<mailbox::MessageInfo> merged;
+    bool merging = false;
     std::vector<uint32_t> expunged_seqs, expunged_uids, changed_uids;
     std::unordered_set<uint32_t> gone;
     size_t j = 0;
-    for (size_t i = 0; i < s.view.size(); ++i) {
-        auto& old = s.view[i];
-        while (j < fresh.size() && fresh[j].uid < old.uid) ++j;  // cannot happen: new UIDs grow
-        if (j < fresh.size() && fresh[j].uid == old.uid) {
-            if (fresh[j].modseq != old.modseq &&
-                (fresh[j].flags != old.flags || fresh[j].keywords != old.keywords)) {
+    for (size_t i = 0; i < view.size(); ++i) {
+        const auto& old = view[i];
+        while (j < now.size() && now[j].uid < old.uid) ++j;  // cannot happen: new UIDs grow
+        if (j < now.size() && now[j].uid == old.uid) {
+            const auto& cur = now[j++];
+            if (cur.modseq != old.modseq &&
+                (cur.flags != old.flags || cur.keywords != old.keywords) && !mine.count(old.uid)) {
                 changed_uids.push_back(old.uid);
             }
-            next.push_back(std::move(fresh[j++]));
+            if (merging) merged.push_back(cur);
         } else if (expunges) {
             expunged_seqs.push_back(static_cast<uint32_t>(i + 1));
             expunged_uids.push_back(old.uid);
             s.recent.erase(old.uid);
         } else {
+            if (!merging) {
+                merging = true;
+                merged.reserve(now.size() + s.gone.size() + 1);
+                merged.assign(now.begin(), now.begin() + static_cast<ptrdiff_t>(j));
+            }
             gone.insert(old.uid);
-            next.push_back(std::move(old));
+            merged.push_back(old);
         }
     }
-    uint32_t last_uid = s.view.empty() ? 0 : s.view.back().uid;
-    size_t before = next.size();
-    for (; j < fresh.size(); ++j) {
-        if (fresh[j].uid > last_uid) next.push_back(std::move(fresh[j]));
+    uint32_t last_uid = view.empty() ? 0 : view.back().uid;
+    size_t before = view.size() - expunged_seqs.size();
+    size_t added = 0;
+    for (; j < now.size(); ++j) {
+        if (now[j].uid <= last_uid) continue;
+        ++added;
+        if (merging) merged.push_back(now[j]);
     }
-    bool grew = next.size() > before;
-    s.view = std::move(next);
+    if (merging) {
+        auto own_snap = std::make_shared<mailbox::Snapshot>();
+        own_snap->messages = std::move(merged);
+        own_snap->highest_modseq = fresh->highest_modseq;
+        s.snap = std::move(own_snap);
+    } else {
+        s.snap = fresh;
+    }
+    s.base = fresh;
     s.gone = std::move(gone);
-    s.modseq = hm;
+    s.modseq = fresh->highest_modseq;
     s.uidnext = s.folder->uid_next();
 
     if (!expunged_seqs.empty()) {
@@ -220,8 +245,8 @@ void Session::sync_view(std::string& out, bool expunges) {
             }
         }
     }
-    if (grew) {
-        out += fmt::format("* {} EXISTS\r\n", s.view.size());
+    if (added > 0) {
+        out += fmt::format("* {} EXISTS\r\n", before + added);
         if (!rev2_) out += fmt::format("* {} RECENT\r\n", s.recent.size());
     }
     for (uint32_t uid : changed_uids) {

@@ -81,7 +81,8 @@ Maildrop load_maildrop(mailbox::Folder& folder, SizeCache& cache) {
     Maildrop drop;
     drop.uidvalidity = folder.uidvalidity();
     bool resynced = false;
-    for (const auto& m : folder.messages()) {
+    auto snap = folder.snapshot();
+    for (const auto& m : snap->messages) {
         std::string name = file_name(m.path);
         std::string key = folder.dir() + "/" + std::string(mailbox::base_of(name));
         std::optional<uint64_t> size = vsize_from_name(name);
