@@ -2,6 +2,7 @@
 byte-level client that sends exact commands and reads responses with their literals."""
 from __future__ import annotations
 
+import base64
 import imaplib
 import re
 import socket
@@ -9,6 +10,25 @@ import ssl
 import time
 
 from conftest import HOST, PASSWORDS, scaled
+
+
+def mutf7_encode(s: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 §5.1.3)."""
+    out, buf = [], []
+
+    def flush():
+        if buf:
+            b64 = base64.b64encode("".join(buf).encode("utf-16-be")).decode().rstrip("=")
+            out.append("&" + b64.replace("/", ",") + "-")
+            buf.clear()
+    for ch in s:
+        if 0x20 <= ord(ch) <= 0x7E:
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            buf.append(ch)
+    flush()
+    return "".join(out)
 
 
 def tls_context() -> ssl.SSLContext:

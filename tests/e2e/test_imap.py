@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import HOST, PASSWORDS, deliver, new_token, scaled, standard_directory
-from imap_client import RawIMAP, imap_ssl, wait_for
+from imap_client import RawIMAP, imap_ssl, mutf7_encode, wait_for
 
 MSG = (b"From: Alice Example <alice@example.com>\r\n"
        b"To: Bob <bob@example.com>\r\n"
@@ -209,28 +209,10 @@ def test_create_rename_delete_subscribe(server):
     assert c.select("No.Such.Box")[0] == "NO"
     assert c.delete("INBOX")[0] == "NO"
     name = "Entwürfe ünd Ähnliches"
-    assert c.create('"' + imaplib_mutf7(name) + '"')[0] == "OK"
+    assert c.create('"' + mutf7_encode(name) + '"')[0] == "OK"
     typ, data = c.list('""', "*")
-    assert any(imaplib_mutf7(name).encode() in d for d in data)
+    assert any(mutf7_encode(name).encode() in d for d in data)
     c.logout()
-
-
-def imaplib_mutf7(s: str) -> str:
-    out, buf = [], []
-
-    def flush():
-        if buf:
-            b64 = base64.b64encode("".join(buf).encode("utf-16-be")).decode().rstrip("=")
-            out.append("&" + b64.replace("/", ",") + "-")
-            buf.clear()
-    for ch in s:
-        if 0x20 <= ord(ch) <= 0x7E:
-            flush()
-            out.append("&-" if ch == "&" else ch)
-        else:
-            buf.append(ch)
-    flush()
-    return "".join(out)
 
 
 def test_status_and_list_status(server):

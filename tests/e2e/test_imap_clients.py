@@ -7,7 +7,6 @@ and mbsync adds an `X-TUID:` header to messages it propagates; `norm()` undoes e
 these two things before comparing bytes."""
 from __future__ import annotations
 
-import base64
 import imaplib
 import os
 import re
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSWORDS, deliver, new_token, scaled, standard_directory
-from imap_client import imap_ssl
+from imap_client import imap_ssl, mutf7_encode
 
 MBSYNC = shutil.which("mbsync")
 OFFLINEIMAP = shutil.which("offlineimap3") or shutil.which("offlineimap")
@@ -28,24 +27,6 @@ SYSTEM_FLAGS = {"\\Seen": "S", "\\Flagged": "F", "\\Answered": "R", "\\Deleted":
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-def mutf7_encode(s: str) -> str:
-    out, buf = [], []
-
-    def flush():
-        if buf:
-            b64 = base64.b64encode("".join(buf).encode("utf-16-be")).decode().rstrip("=")
-            out.append("&" + b64.replace("/", ",") + "-")
-            buf.clear()
-    for ch in s:
-        if 0x20 <= ord(ch) <= 0x7E:
-            flush()
-            out.append("&-" if ch == "&" else ch)
-        else:
-            buf.append(ch)
-    flush()
-    return "".join(out)
-
 
 def quoted(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
