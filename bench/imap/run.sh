@@ -581,8 +581,8 @@ Mailbox: $MESSAGES messages, $M_BYTES bytes (\`bench/imap/make_maildir.py\`, CRL
 cur/, no index), a fresh copy per server and repetition, the server restarted on it. Client:
 \`bench/imap/imapbench.c\`, one connection, each command timed from sending it to reading its
 tagged completion, every answer checked (counts, sizes, hits). Dovecot at Debian defaults
-(mail_fsync = optimized, one imap process per connection) except the connection limits the
-idle row needs. Best of $RUNS run(s); Magpie/Dovecot is Dovecot's time over Magpie's (>1:
+(mail_fsync = optimized, one imap process per connection) except a yescrypt passdb hash and
+the connection limits the idle row needs. Best of $RUNS run(s); Magpie/Dovecot is Dovecot's time over Magpie's (>1:
 Magpie faster); for memory, Dovecot's KB PSS over Magpie's.
 
 $table

@@ -20,8 +20,9 @@ class Registry {
     Registry(std::string mail_root, std::string hostname);
 
     // The user's Store, created with the standard folders on first use. Stays shared while
-    // anyone holds it; the last holder destroys it (writing its folders' indexes) before
-    // another Store for that user can be made, so two never write one index at once.
+    // anyone holds it, and open for a minute after (at most 8 such), so reconnecting
+    // clients find it loaded. It is destroyed (its folders' indexes written) under the
+    // Registry's lock, so a second Store for the same user never writes an index at once.
     std::shared_ptr<Store> store(const std::string& user);
     std::string user_root(const std::string& user) const { return root_ + "/" + user; }
     // The user's quota usage, shared with the user's Store; created (not walked) on first use.

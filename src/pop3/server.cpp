@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <optional>
 
 #include "auth/authenticator.h"
@@ -249,24 +250,30 @@ awaitable<Next> Connection::do_send() {
     }
     if (file.fd() < 0) co_return session_->on_send_missing();
     session_->on_send_begin();
-    co_await flush();
+    // The status line goes out in one write with the start of the message (a small
+    // message: status, message and terminator in one), not in a write of its own.
+    pending_out_ += session_->take_output();
+    write_log();
+    std::string out = std::move(pending_out_);
+    pending_out_.clear();
+    size_t status = out.size();
     MessageEncoder enc(req.body_lines, true);
-    std::string buf(kSendChunk, '\0');
-    std::string out;
+    auto buf = std::make_unique_for_overwrite<char[]>(kSendChunk);
     uint64_t sent = 0;
     while (!enc.done() && !eof_) {
-        ssize_t n = ::read(file.fd(), buf.data(), buf.size());
+        ssize_t n = ::read(file.fd(), buf.get(), kSendChunk);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;  // a read error ends the data early; the terminator still follows
-        enc.feed(std::string_view(buf.data(), static_cast<size_t>(n)), out);
+        enc.feed(std::string_view(buf.get(), static_cast<size_t>(n)), out);
         if (out.size() >= kSendChunk) {
-            sent += out.size();
+            sent += out.size() - status;
+            status = 0;
             co_await send(out);
         }
     }
     file.reset();
     enc.finish(out);
-    sent += out.size();
+    sent += out.size() - status;
     out += kTerminator;
     co_await send(out);
     session_->on_sent(sent);

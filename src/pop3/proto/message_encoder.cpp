@@ -1,6 +1,8 @@
 // POP3 message encoding: CRLF normalisation, byte-stuffing, TOP's line cut.
 #include "pop3/proto/message_encoder.h"
 
+#include <cstring>
+
 namespace magpie::pop3 {
 
 MessageEncoder::MessageEncoder(int64_t body_lines, bool stuff)
@@ -25,25 +27,45 @@ void MessageEncoder::end_line(std::string& out) {
     line_len_ = 0;
 }
 
+void MessageEncoder::put_span(std::string_view s, std::string& out) {
+    if (s.empty()) return;
+    if (line_len_ == 0 && s[0] == '.' && stuff_) out += '.';
+    out += s;
+    line_len_ += s.size();
+}
+
+// Line by line: a CR right before the LF belongs to the line end, any other CR is data.
+// A CR at the end of the input waits for the next chunk to tell which.
 void MessageEncoder::feed(std::string_view in, std::string& out) {
     out.reserve(out.size() + in.size() + in.size() / 32 + 8);
-    for (char c : in) {
-        if (done_) return;
-        if (pending_cr_) {
-            pending_cr_ = false;
-            if (c == '\n') {
-                end_line(out);
-                continue;
-            }
+    size_t i = 0;
+    if (pending_cr_ && !done_ && !in.empty()) {
+        pending_cr_ = false;
+        if (in[0] == '\n') {
+            end_line(out);
+            i = 1;
+        } else {
             put('\r', out);  // a bare CR stays as it is
         }
-        if (c == '\r') {
-            pending_cr_ = true;
-        } else if (c == '\n') {
-            end_line(out);
-        } else {
-            put(c, out);
+    }
+    while (i < in.size() && !done_) {
+        const char* p = in.data() + i;
+        const void* lf = std::memchr(p, '\n', in.size() - i);
+        if (!lf) {
+            std::string_view rest(p, in.size() - i);
+            if (rest.back() == '\r') {
+                pending_cr_ = true;
+                rest.remove_suffix(1);
+            }
+            put_span(rest, out);
+            return;
         }
+        size_t n = static_cast<size_t>(static_cast<const char*>(lf) - p);
+        std::string_view line(p, n);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        put_span(line, out);
+        end_line(out);
+        i += n + 1;
     }
 }
 

@@ -26,6 +26,8 @@ class MessageEncoder {
 
   private:
     void put(char c, std::string& out);
+    // Bytes of the current line, none of them a line end.
+    void put_span(std::string_view s, std::string& out);
     void end_line(std::string& out);
 
     int64_t body_lines_;
