@@ -218,13 +218,14 @@ def test_create_rename_delete_subscribe(server):
 def test_status_and_list_status(server):
     c = imap_ssl(server, "carol")
     box = fresh_box(c)
-    append(c, box, message(), r"(\Seen)")
-    append(c, box, message())
+    first, second = message(), message()
+    append(c, box, first, r"(\Seen)")
+    append(c, box, second)
     typ, data = c.status(box, "(MESSAGES UNSEEN UIDNEXT UIDVALIDITY SIZE HIGHESTMODSEQ DELETED)")
     s = data[0].decode()
     assert "MESSAGES 2" in s and "UNSEEN 1" in s and "UIDNEXT 3" in s and "DELETED 0" in s
     size = int(re.search(r"SIZE (\d+)", s).group(1))
-    assert size == 2 * len(message())
+    assert size == len(first) + len(second)
     typ, data = c._simple_command("LIST", '""', box, "RETURN", "(STATUS (MESSAGES UNSEEN))")
     assert typ == "OK"
     st = c._untagged_response(typ, data, "STATUS")[1]
