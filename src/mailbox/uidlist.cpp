@@ -2,6 +2,7 @@
 #include "mailbox/uidlist.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,15 +124,38 @@ std::string new_guid_hex() {
     return out;
 }
 
+namespace {
+
+// A lock file is stale when it is old, or when no process holds its flock (Magpie always
+// does while it lives: a killed Magpie leaves an unheld lock) and it is more than two
+// seconds old (Dovecot, which does not flock its dotlocks, holds them for milliseconds).
+bool stale_lock(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    time_t age = ::time(nullptr) - st.st_mtime;
+    if (age > kStaleLockSeconds) return true;
+    if (age < 2) return false;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool unheld = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return unheld;
+}
+
+}  // namespace
+
 UidlistLock::UidlistLock(std::string folder_dir) : dir_(std::move(folder_dir)) {
     std::string path = dir_ + "/dovecot-uidlist.lock";
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLockWaitMillis);
     for (;;) {
         fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd_ >= 0) return;
+        if (fd_ >= 0) {
+            // The flock marks the lock as ours while this process lives (see stale_lock).
+            ::flock(fd_, LOCK_EX | LOCK_NB);
+            return;
+        }
         if (errno != EEXIST) throw std::system_error(errno, std::generic_category(), path);
-        struct stat st {};
-        if (::stat(path.c_str(), &st) == 0 && ::time(nullptr) - st.st_mtime > kStaleLockSeconds) {
+        if (stale_lock(path)) {
             ::unlink(path.c_str());  // left by a crashed process
             continue;
         }

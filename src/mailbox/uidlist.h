@@ -35,7 +35,8 @@ std::string new_guid_hex();
 
 // Dovecot-compatible lock: "dovecot-uidlist.lock" created with O_EXCL in the folder;
 // the new contents are written into it, fsync'd and renamed over "dovecot-uidlist",
-// which releases the lock. A lock file older than kStaleLockSeconds is taken over.
+// which releases the lock. A lock file older than kStaleLockSeconds is taken over, and so
+// is one older than two seconds that no live Magpie holds (flock), left by a crash.
 constexpr int kStaleLockSeconds = 120;
 constexpr int kLockWaitMillis = 10000;
 
