@@ -9,6 +9,7 @@
 #include "imap/proto/response.h"
 #include "imap/session/session.h"
 #include "net/blocking.h"
+#include "net/peer.h"
 #include "net/stream.h"
 
 namespace magpie::imap {
@@ -212,25 +213,20 @@ awaitable<bool> Connection::idle() {
 }
 
 awaitable<void> Connection::run() {
-    boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (ec) co_return;
-    ip_ = ep.address().to_string();
-    if (ep.address().is_v6() && ep.address().to_v6().is_v4_mapped())
-        ip_ = asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()).to_string();
+    auto peer = net::peer_ip(stream_.socket());
+    if (!peer) co_return;
+    ip_ = *peer;
 
     auto settings = ctx_.directory.get()->settings;
     ctx_.conns.add(ip_);
     net::ConnGuard guard(ctx_.conns, ip_);
     auto exec = co_await asio::this_coro::executor;
     std::weak_ptr<Connection> weak = weak_from_this();
-    uint64_t reg = ctx_.sessions.add([weak, exec]() {
-        asio::post(exec, [weak]() {
-            if (auto self = weak.lock()) {
-                boost::system::error_code ignored;
-                self->stream_.socket().cancel(ignored);
-            }
-        });
+    uint64_t reg = net::on_shutdown(ctx_.sessions, exec, [weak]() {
+        if (auto self = weak.lock()) {
+            boost::system::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+        }
     });
     stream_.set_timeout(std::chrono::seconds(settings.imap_idle_timeout));
     stream_.start_watchdog();

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "mailbox/flags.h"
 #include "net/blocking.h"
+#include "net/peer.h"
 #include "net/stream.h"
 #include "pop3/proto/limits.h"
 #include "pop3/proto/message_encoder.h"
@@ -47,12 +48,6 @@ class FileHandle {
   private:
     int fd_ = -1;
 };
-
-std::string plain_ip(const asio::ip::address& a) {
-    if (a.is_v6() && a.to_v6().is_v4_mapped())
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-    return a.to_string();
-}
 
 class Connection : public std::enable_shared_from_this<Connection> {
   public:
@@ -311,16 +306,16 @@ awaitable<Next> Connection::do_update() {
 
 awaitable<void> Connection::run() {
     auto snap = ctx_.directory.get();
+    auto peer = net::peer_ip(stream_.socket());
+    if (!peer) co_return;
+    ip_ = *peer;
     boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (ec) co_return;
-    ip_ = plain_ip(ep.address());
     auto local = stream_.socket().local_endpoint(ec);
 
     SessionInfo info;
     info.hostname = ctx_.cfg.hostname;
     info.client_ip = IpAddr::parse(ip_).value_or(IpAddr{});
-    info.local_ip = ec ? std::string() : plain_ip(local.address());
+    info.local_ip = ec ? std::string() : net::plain_ip(local.address());
     info.tls_available = listener_ == Listener::Pop3;
     session_ = std::make_unique<Session>(info, snap);
 
@@ -329,13 +324,11 @@ awaitable<void> Connection::run() {
 
     auto exec = co_await asio::this_coro::executor;
     std::weak_ptr<Connection> weak = weak_from_this();
-    uint64_t reg = ctx_.sessions.add([weak, exec]() {
-        asio::post(exec, [weak]() {
-            if (auto self = weak.lock()) {
-                boost::system::error_code ignored;
-                self->stream_.socket().cancel(ignored);
-            }
-        });
+    uint64_t reg = net::on_shutdown(ctx_.sessions, exec, [weak]() {
+        if (auto self = weak.lock()) {
+            boost::system::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+        }
     });
     stream_.set_timeout(std::chrono::seconds(snap->settings.pop3_idle_timeout));
     stream_.start_watchdog();

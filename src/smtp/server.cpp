@@ -8,6 +8,7 @@
 #include "auth/authenticator.h"
 #include "core/log.h"
 #include "net/blocking.h"
+#include "net/peer.h"
 #include "net/stream.h"
 #include "queue/queue_file.h"
 #include "mime/mapped_file.h"
@@ -282,12 +283,9 @@ awaitable<Next> Connection::do_auth() {
 awaitable<void> Connection::run() {
     auto snap = ctx_.directory.get();
     auto& settings = snap->settings;
-    boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (ec) co_return;
-    ip_ = ep.address().to_string();
-    if (ep.address().is_v6() && ep.address().to_v6().is_v4_mapped())
-        ip_ = asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()).to_string();
+    auto peer = net::peer_ip(stream_.socket());
+    if (!peer) co_return;
+    ip_ = *peer;
 
     SessionInfo info;
     info.listener = listener_;
@@ -304,13 +302,11 @@ awaitable<void> Connection::run() {
 
     auto exec = co_await asio::this_coro::executor;
     std::weak_ptr<Connection> weak = weak_from_this();
-    uint64_t reg = ctx_.sessions.add([weak, exec]() {
-        asio::post(exec, [weak]() {
-            if (auto self = weak.lock()) {
-                boost::system::error_code ignored;
-                self->stream_.socket().cancel(ignored);
-            }
-        });
+    uint64_t reg = net::on_shutdown(ctx_.sessions, exec, [weak]() {
+        if (auto self = weak.lock()) {
+            boost::system::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+        }
     });
     stream_.set_timeout(std::chrono::seconds(settings.smtp_idle_timeout));
     stream_.start_watchdog();
