@@ -20,7 +20,10 @@ std::string greylist_network(std::string_view ip) {
     return n.str() + (a->v4 ? "/24" : "/64");
 }
 
-Greylist::Greylist(std::string path) : path_(std::move(path)) { load(); }
+Greylist::Greylist(std::string path, size_t max_entries)
+    : path_(std::move(path)), max_entries_(max_entries) {
+    load();
+}
 
 void Greylist::load() {
     if (path_.empty()) return;
@@ -51,6 +54,10 @@ bool Greylist::check(std::string_view client_ip, std::string_view sender, std::s
     dirty_ = true;
     auto it = table_.find(key);
     if (it == table_.end() || now - it->second.last > expire) {
+        if (it == table_.end() && table_.size() >= max_entries_) {
+            std::erase_if(table_, [](const auto& kv) { return !kv.second.passed; });
+            if (table_.size() >= max_entries_) return true;
+        }
         table_[key] = Entry{now, now, false};
         return false;
     }

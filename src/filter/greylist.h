@@ -14,8 +14,11 @@ namespace magpie::filter {
 
 class Greylist {
   public:
-    // `path`: where the table is saved ("" keeps it in memory only).
-    explicit Greylist(std::string path = "");
+    // `path`: where the table is saved ("" keeps it in memory only). At most `max_entries`
+    // triplets are kept: when full, unpassed ones are dropped first, and if the table is
+    // still full a new triplet passes unrecorded (fail open, memory stays bounded).
+    explicit Greylist(std::string path = "", size_t max_entries = kDefaultMaxEntries);
+    static constexpr size_t kDefaultMaxEntries = 1000000;
 
     // True when a message for this triplet may pass now; false defers it. Records the try.
     bool check(std::string_view client_ip, std::string_view sender, std::string_view recipient,
@@ -34,6 +37,7 @@ class Greylist {
     void load();
 
     std::string path_;
+    size_t max_entries_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, Entry> table_;
     bool dirty_ = false;

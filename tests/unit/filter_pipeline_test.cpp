@@ -60,6 +60,24 @@ TEST(FilterGreylist, DefersFirstThenPassesAfterDelayAndRemembers) {
     EXPECT_EQ(greylist_network("192.0.2.77"), "192.0.2.0/24");
 }
 
+TEST(FilterGreylist, TableIsBounded) {
+    Greylist g("", 2);
+    EXPECT_FALSE(g.check("192.0.2.1", "a@x", "r@y", 100, 10, 1000));
+    EXPECT_TRUE(g.check("192.0.2.1", "a@x", "r@y", 200, 10, 1000));  // passed: kept
+    EXPECT_FALSE(g.check("192.0.2.1", "b@x", "r@y", 200, 10, 1000));
+    EXPECT_FALSE(g.check("192.0.2.1", "c@x", "r@y", 200, 10, 1000));  // full: b dropped
+    EXPECT_EQ(g.size(), 2u);
+    EXPECT_TRUE(g.check("192.0.2.1", "a@x", "r@y", 300, 10, 1000));
+    EXPECT_FALSE(g.check("192.0.2.1", "d@x", "r@y", 300, 10, 1000));  // c dropped, d recorded
+    EXPECT_EQ(g.size(), 2u);
+
+    Greylist full("", 1);  // only passed triplets: a new one passes unrecorded
+    full.check("192.0.2.1", "a@x", "r@y", 100, 10, 1000);
+    EXPECT_TRUE(full.check("192.0.2.1", "a@x", "r@y", 200, 10, 1000));
+    EXPECT_TRUE(full.check("192.0.2.1", "new@x", "r@y", 200, 10, 1000));
+    EXPECT_EQ(full.size(), 1u);
+}
+
 TEST(FilterGreylist, SavedTableSurvivesReopen) {
     auto dir = std::filesystem::temp_directory_path() / "magpie-greylist-test";
     std::filesystem::create_directories(dir);
