@@ -25,6 +25,7 @@ struct ScanRequest {
     std::vector<std::string> recipients;
     bool relay_client = false;  // in relay_from: exempt like a bypass
     std::string hostname;       // ours
+    std::string helo;           // the client's HELO/EHLO name, for SPF
     int64_t now = 0;
 };
 

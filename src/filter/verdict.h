@@ -28,6 +28,9 @@ struct Verdict {
     std::vector<RuleHit> hits;
     std::string reject_text;  // for Reject: the SMTP reply text (virus name, blocked type...)
     bool bypassed = false;    // a bypass or allow rule skipped the checks
+    // RFC 8601 resinfo entries for the Authentication-Results header the server adds,
+    // e.g. "spf=pass smtp.mailfrom=example.org", "dkim=pass header.d=example.org".
+    std::vector<std::string> auth_results;
 
     void add(std::string name, double score, std::string detail = {});
     // "MISSING_DATE(1.00), BAYES_SPAM(5.10){0.99}" — the per-message rule list, Rspamd style.
