@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config
       libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev
       libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev libunbound-dev
-      libmagic-dev libarchive-dev libclamav-dev)
+      libmagic-dev libarchive-dev libclamav-dev publicsuffix)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang libclang-rt-14-dev
          python3-dkim python3-nacl openssl unbound postfix dovecot-core fetchmail isync
