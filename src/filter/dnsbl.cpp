@@ -124,7 +124,11 @@ void check(std::string_view client_ip, const std::vector<List>& ip_lists,
         pending.push_back({std::string(prefix) + zone_symbol(l.zone), l.score, std::string(name)});
     };
 
-    if (auto ip = IpAddr::parse(client_ip); ip && is_global_unicast(*ip)) {
+    // Loopback clients are looked up too: one not in relay_from is filtered like any other,
+    // and that is how a blocklist setup is tried out on the machine (RFC 5782 §5).
+    static const Cidr loopback4 = *Cidr::parse("127.0.0.0/8"), loopback6 = *Cidr::parse("::1/128");
+    if (auto ip = IpAddr::parse(client_ip);
+        ip && (is_global_unicast(*ip) || loopback4.contains(*ip) || loopback6.contains(*ip))) {
         std::string text = ip->str();
         for (const auto& l : ip_lists) add(ip_query_name(text, l.zone), "RBL_", l, text);
     }
@@ -142,10 +146,12 @@ void check(std::string_view client_ip, const std::vector<List>& ip_lists,
     }
     if (queries.empty()) return;
 
+    // One hit per list, as Rspamd scores a list once however many links it names.
     std::vector<DnsReply> replies = dns(queries);
+    std::unordered_set<std::string> fired;
     for (size_t i = 0; i < pending.size() && i < replies.size(); ++i) {
         std::string answer = listed_answer(replies[i]);
-        if (answer.empty()) continue;
+        if (answer.empty() || !fired.insert(pending[i].rule).second) continue;
         v.add(std::move(pending[i].rule), pending[i].score, pending[i].name + ":" + answer);
     }
 }

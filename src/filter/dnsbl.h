@@ -37,9 +37,10 @@ std::vector<std::string> link_domains(const mime::Message& msg, std::string_view
                                       const PublicSuffixList& psl, size_t max = 32);
 
 // Looks the client IP up in `ip_lists` and the link domains in `uri_lists` in one
-// concurrent batch, adding a hit per listing: RBL_<ZONE> for IP lists and URIBL_<ZONE> for
-// domain lists (zone upper-cased, dots and dashes as '_'), detail "<name>:<answer>".
-// Loopback and private client addresses are not looked up.
+// concurrent batch, adding one hit per list that lists something: RBL_<ZONE> for IP lists
+// and URIBL_<ZONE> for domain lists (zone upper-cased, dots and dashes as '_'), detail
+// "<first listed name>:<answer>". Private and reserved client addresses are not looked up;
+// loopback ones are.
 void check(std::string_view client_ip, const std::vector<List>& ip_lists,
            const std::vector<std::string>& link_names, const std::vector<List>& uri_lists,
            const DnsLookup& dns, Verdict& v);

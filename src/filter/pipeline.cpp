@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <random>
+
 #include "core/cidr.h"
 #include "filter/attachments.h"
 #include "filter/lists.h"
+#include "filter/network_checks.h"
 #include "filter/rules.h"
 
 namespace magpie::filter {
@@ -17,6 +20,11 @@ bool any_recipient(const std::vector<std::string>& rcpts, std::string_view list,
         if (list_matches(list, r, how)) return true;
     }
     return false;
+}
+
+unsigned random_percent() {
+    thread_local std::minstd_rand gen{std::random_device{}()};
+    return static_cast<unsigned>(gen() % 100);
 }
 
 }  // namespace
@@ -71,7 +79,23 @@ Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& che
         v.add("GTUBE", std::max(1000.0, s.spam_reject_threshold));
     } else {
         run_heuristics(RuleContext{req.data, msg, req.sender, req.hostname, req.now}, v);
+        NetworkOutcome net;
+        if (checks.dns) {
+            const PublicSuffixList& psl = checks.psl ? *checks.psl : PublicSuffixList::system();
+            net = run_network_checks(req, msg, s, checks.dns(), psl, random_percent(), v);
+        }
         for (const auto& scorer : checks.scorers) scorer(req, msg, v);
+        // RFC 7489 §6.7: with dmarc_enforce, the From domain's policy is carried out.
+        if (s.dmarc_enforce && net.dmarc_reject) {
+            v.action = Action::Reject;
+            v.reject_text =
+                "Message rejected: DMARC policy of " + net.dmarc_domain + " says reject";
+            return v;
+        }
+        if (s.dmarc_enforce && net.dmarc_quarantine && v.score < s.spam_reject_threshold) {
+            v.action = Action::Flag;
+            return v;
+        }
     }
 
     if (v.score >= s.spam_reject_threshold) {
@@ -87,7 +111,8 @@ Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& che
         bool pass = true;
         for (const auto& r : req.recipients) {
             pass = checks.greylist->check(req.client_ip, req.sender, r, req.now, s.greylist_delay,
-                                          s.greylist_expire) && pass;
+                                          s.greylist_expire) &&
+                   pass;
         }
         if (!pass) {
             v.action = Action::Greylist;

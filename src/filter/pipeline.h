@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "filter/antivirus_result.h"
+#include "filter/dns_lookup.h"
 #include "filter/greylist.h"
+#include "filter/public_suffix.h"
 #include "filter/verdict.h"
 #include "mime/parser.h"
 #include "store/settings.h"
@@ -23,9 +25,10 @@ struct ScanRequest {
     std::string client_ip;
     std::string sender;  // envelope, "" for <>
     std::vector<std::string> recipients;
-    bool relay_client = false;  // in relay_from: exempt like a bypass
-    std::string hostname;       // ours
-    std::string helo;           // the client's HELO/EHLO name, for SPF
+    bool relay_client = false;   // in relay_from: exempt like a bypass
+    std::string hostname;        // ours
+    std::string helo;            // the client's HELO/EHLO name, for SPF
+    bool authenticated = false;  // submitted with SMTP AUTH: no SPF, DMARC or DNSBL checks
     int64_t now = 0;
 };
 
@@ -33,12 +36,17 @@ struct ScanRequest {
 struct Checks {
     // A reason when an attachment's type is blocked; empty: the built-in check
     // (attachments.h) with the filter_block_* settings.
-    std::function<std::optional<std::string>(const mime::Message&, std::string_view data)> attachments;
+    std::function<std::optional<std::string>(const mime::Message&, std::string_view data)>
+        attachments;
     // The virus scanner (antivirus.h), used when antivirus_enabled is on.
     std::function<ScanResult(std::string_view data)> antivirus;
     // Adds score rules (Bayes, DNSBL, SPF/DKIM/DMARC...).
     std::vector<std::function<void(const ScanRequest&, const mime::Message&, Verdict&)>> scorers;
     Greylist* greylist = nullptr;
+    // A DNS lookup for one message's checks (its deadline starts at the call): SPF, DKIM,
+    // DMARC, DNSBL and URIBL run only when set (network_checks.h).
+    std::function<DnsLookup()> dns;
+    const PublicSuffixList* psl = nullptr;  // nullptr: the system list
 };
 
 Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& checks);

@@ -10,6 +10,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "delivery/agent.h"
+#include "dns/filter_lookup.h"
 #include "dns/resolver.h"
 #include "filter/antivirus.h"
 #include "filter/bayes_classifier.h"
@@ -205,6 +206,9 @@ int serve(const Config& cfg) {
         log::info("master", "warning: antivirus signatures still loading; mail is deferred until they are");
     }
     checks.antivirus = [&antivirus](std::string_view data) { return antivirus.scan(data); };
+    checks.dns = [&resolver, &io]() {
+        return dns::make_filter_lookup(resolver, io, std::chrono::seconds(8));
+    };
     checks.scorers.push_back([&bayes](const filter::ScanRequest&, const mime::Message& msg, filter::Verdict& v) {
         filter::add_bayes_hit(v, bayes.classify(msg));
     });

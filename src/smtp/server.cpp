@@ -182,6 +182,8 @@ awaitable<bool> Connection::run_filter(queue::Envelope& env) {
     auto ip = IpAddr::parse(ip_);
     req.relay_client = ip && settings.relay_from.contains(*ip);
     req.hostname = ctx_.cfg.hostname;
+    req.helo = session_->helo();
+    req.authenticated = !session_->auth_user().empty();
     req.now = std::time(nullptr);
     auto* w = writer_.get();
     const filter::Checks& checks = ctx_.filter;
@@ -216,6 +218,13 @@ awaitable<bool> Connection::run_filter(queue::Envelope& env) {
         std::string text = v.action == filter::Action::Greylist ? "Greylisted, please try again later" : v.reject_text;
         next_after_filter_ = session_->on_filtered(reject ? 554 : 451, reject ? "5.7.1" : "4.7.1", text);
         co_return false;
+    }
+    if (!v.auth_results.empty()) {
+        // RFC 8601: our authserv-id, then one resinfo per check (delivery writes each
+        // envelope header as one line).
+        std::string h = "Authentication-Results: " + ctx_.cfg.hostname;
+        for (const auto& r : v.auth_results) h += "; " + r;
+        env.headers.push_back(std::move(h));
     }
     if (!v.bypassed) {
         env.headers.push_back("X-Spam-Status: " + v.status_header(settings.spam_flag_threshold));

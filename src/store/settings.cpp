@@ -159,6 +159,18 @@ const std::vector<Field>& fields() {
         int_field("greylist_expire", T::Int, &S::greylist_expire, "3024000",
                   "Seconds a sender/recipient/network triplet that passed greylisting stays "
                   "known."),
+        bool_field("spf_dkim_dmarc_checks", &S::spf_dkim_dmarc_checks, "true",
+                   "Check SPF, DKIM signatures and DMARC on mail from unauthenticated clients, "
+                   "score the results and record them in an Authentication-Results header."),
+        bool_field("dmarc_enforce", &S::dmarc_enforce, "false",
+                   "Carry out the sender domain's DMARC policy: reject (554 5.7.1) on p=reject, "
+                   "mark as spam on p=quarantine. Off: DMARC failures only add to the score."),
+        string_field("dnsbl_lists", T::String, &S::dnsbl_lists, "zen.spamhaus.org=4",
+                     "DNS blocklists of client IPs, as zone=score entries, comma-separated; "
+                     "empty turns the lookups off."),
+        string_field("uribl_lists", T::String, &S::uribl_lists, "dbl.spamhaus.org=4",
+                     "DNS blocklists of the domains linked in messages, as zone=score entries, "
+                     "comma-separated; empty turns the lookups off."),
         bool_field("filter_block_executables", &S::filter_block_executables, "true",
                    "Reject messages carrying executables (PE, MSI, ELF, Mach-O, Java, scripts), "
                    "recognised by content, inside archives too."),

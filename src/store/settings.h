@@ -101,6 +101,10 @@ struct Settings {
     std::string spam_quarantine;              // public mailbox receiving spam instead of a reject
     int64_t greylist_delay = 300;             // seconds before a retry passes
     int64_t greylist_expire = 3024000;        // seconds a passed triplet stays known (35 days)
+    bool spf_dkim_dmarc_checks = true;        // SPF, DKIM and DMARC results scored
+    bool dmarc_enforce = false;               // carry out DMARC p=reject / p=quarantine
+    std::string dnsbl_lists;                  // "zone=score, ...": client IP blocklists
+    std::string uribl_lists;                  // "zone=score, ...": link domain blocklists
 
     // Unknown keys and invalid values are ignored (the default stays).
     static Settings from_map(const std::map<std::string, std::string>& values);

@@ -42,7 +42,11 @@ class DnsServer:
         for z in zones:
             lines.append(f'  local-zone: "{z}." static')
         for r in records:
-            lines.append(f'  local-data: "{r}"')
+            q = "'" if '"' in r else '"'  # TXT data carries its own double quotes
+            lines.append(f"  local-data: {q}{r}{q}")
+        # Names outside the test zones go to a loopback port where nothing answers, never to
+        # the Internet's root servers (they get SERVFAIL, as an unreachable resolver gives).
+        lines += ["forward-zone:", '  name: "."', f"  forward-addr: {HOST}@{free_port()}"]
         self.probe = zones[0]
         self.conf = self.base / "unbound.conf"
         self.conf.write_text("\n".join(lines) + "\n")
