@@ -48,6 +48,7 @@ magpie_config "$M_PORT" '[dns]
 resolver = "127.0.0.1:9"'
 magpie_cli settings set smtp_max_connections_per_ip 1000 >/dev/null
 magpie_cli relay add --type default --host 127.0.0.1 --port "$SINK_M_PORT" >/dev/null
+magpie_no_dns_checks
 magpie_start
 
 # ---------------------------------------------------------------- Postfix

@@ -24,6 +24,7 @@ magpie_config "$M_PORT"
 magpie_cli domain add bench.test >/dev/null
 magpie_cli user add u >/dev/null
 magpie_cli settings set smtp_max_connections_per_ip 1000 >/dev/null
+magpie_no_dns_checks
 magpie_start
 M_MAILDIR=$WORK/magpie/data/mail/u
 
