@@ -17,4 +17,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // U+FFFD.
 void append_utf8(char32_t cp, std::string& out);
 
+// ASCII character classes, independent of the C locale.
+constexpr bool ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool ascii_alnum(char c) { return ascii_alpha(c) || ascii_digit(c); }
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+
 }  // namespace magpie

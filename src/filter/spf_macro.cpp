@@ -4,22 +4,11 @@
 
 #include <algorithm>
 
+#include "core/strings.h"
+
 namespace magpie::filter::spf {
 
 namespace {
-
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) {
-    return is_alpha(c) || is_digit(c);
-}
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-}
 
 // RFC 7208 §7.1: macro-literal = %x21-24 / %x26-7E (visible characters except "%").
 bool is_macro_literal(char c) {
@@ -34,14 +23,14 @@ bool is_delimiter(char c) {
 // RFC 7208 §7.1: toplabel = ( *alphanum ALPHA *alphanum ) /
 //                           ( 1*alphanum "-" *( alphanum / "-" ) alphanum )
 bool is_toplabel(std::string_view s) {
-    if (s.empty() || !is_alnum(s.front()) || !is_alnum(s.back())) return false;
+    if (s.empty() || !ascii_alnum(s.front()) || !ascii_alnum(s.back())) return false;
     bool alpha = false, dash = false;
     for (char c : s) {
         if (c == '-')
             dash = true;
-        else if (is_alpha(c))
+        else if (ascii_alpha(c))
             alpha = true;
-        else if (!is_digit(c))
+        else if (!ascii_digit(c))
             return false;
     }
     return alpha || dash;
@@ -93,7 +82,7 @@ std::optional<MacroString> parse_impl(std::string_view text, MacroContext ctx, s
         MacroToken t;
         t.is_macro = true;
         char letter = text[i++];
-        t.letter = lower(letter);
+        t.letter = ascii_lower(letter);
         t.url_escape = letter >= 'A' && letter <= 'Z';
         // RFC 7208 §7.2: s l o d i p v h, and c r t in explanations only.
         std::string_view letters = ctx == MacroContext::Explanation ? "slodipvhcrt" : "slodipvh";
@@ -101,7 +90,7 @@ std::optional<MacroString> parse_impl(std::string_view text, MacroContext ctx, s
             return fail(std::string("macro letter '") + letter + "' not allowed here");
         bool digits = false;
         int keep = 0;
-        while (i < text.size() && is_digit(text[i])) {
+        while (i < text.size() && ascii_digit(text[i])) {
             digits = true;
             keep = std::min(keep * 10 + (text[i] - '0'), kMaxMacroParts);
             ++i;
@@ -109,7 +98,7 @@ std::optional<MacroString> parse_impl(std::string_view text, MacroContext ctx, s
         // RFC 7208 §7.3: "If a DIGIT is specified, the value MUST be nonzero."
         if (digits && keep == 0) return fail("macro transformer of zero parts");
         t.keep = keep;
-        if (i < text.size() && lower(text[i]) == 'r') {
+        if (i < text.size() && ascii_lower(text[i]) == 'r') {
             t.reverse = true;
             ++i;
         }
@@ -194,7 +183,7 @@ std::string url_escape(std::string_view s) {
     std::string out;
     for (char c : s) {
         // RFC 3986 §2.3: unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
-        if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        if (ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
             out += c;
         } else {
             auto b = static_cast<unsigned char>(c);

@@ -8,19 +8,9 @@ namespace magpie::filter::spf {
 
 namespace {
 
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) {
-    return is_alpha(c) || is_digit(c);
-}
-
 // RFC 7208 §12: name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." )
 bool is_name_char(char c) {
-    return is_alnum(c) || c == '-' || c == '_' || c == '.';
+    return ascii_alnum(c) || c == '-' || c == '_' || c == '.';
 }
 
 // ip4-cidr-length = "/" ("0" / %x31-39 0*1DIGIT); ip6-cidr-length likewise with 0*2DIGIT.
@@ -28,7 +18,7 @@ bool is_name_char(char c) {
 bool parse_cidr_length(std::string_view s, int max, int& out) {
     if (s.empty() || s.size() > 3) return false;
     for (char c : s)
-        if (!is_digit(c)) return false;
+        if (!ascii_digit(c)) return false;
     if (s.size() > 1 && s[0] == '0') return false;
     int v = 0;
     for (char c : s) v = v * 10 + (c - '0');
@@ -55,7 +45,7 @@ bool parse_dual_cidr(std::string_view s, Mechanism& m) {
 // Where the dual-cidr-length at the end of "domain-spec[/n][//n]" starts (or s.size()).
 size_t cidr_suffix_start(std::string_view s) {
     auto skip_digits = [&](size_t end) {
-        while (end > 0 && is_digit(s[end - 1])) --end;
+        while (end > 0 && ascii_digit(s[end - 1])) --end;
         return end;
     };
     size_t end = s.size();
@@ -123,7 +113,7 @@ bool parse_mechanism(std::string_view term, Mechanism& m, std::string* error) {
     std::string_view s = term;
     if (parse_qualifier(s.front(), m.qualifier)) s.remove_prefix(1);
     size_t n = 0;
-    while (n < s.size() && is_alnum(s[n])) ++n;
+    while (n < s.size() && ascii_alnum(s[n])) ++n;
     std::string name = to_lower(s.substr(0, n));
     std::string_view rest = s.substr(n);
     bool known = false;
@@ -219,7 +209,7 @@ std::optional<Record> parse_record(std::string_view txt, std::string* error) {
         // RFC 7208 §4.6.1: a modifier is name "=" ...; the "=" comes before any ":" or "/".
         size_t n = 0;
         while (n < term.size() && is_name_char(term[n])) ++n;
-        if (is_alpha(term[0]) && n < term.size() && term[n] == '=') {
+        if (ascii_alpha(term[0]) && n < term.size() && term[n] == '=') {
             std::string name = to_lower(term.substr(0, n));
             std::string_view value = term.substr(n + 1);
             std::string why;
