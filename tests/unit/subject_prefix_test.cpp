@@ -11,6 +11,9 @@
 
 #include "core/fs.h"
 #include "core/strings.h"
+#include "dkim/key_record.h"
+#include "dkim/signer.h"
+#include "dkim/verifier.h"
 #include "mime/header.h"
 #include "mime/rfc2047.h"
 #include "outbound/file_body.h"
@@ -168,6 +171,36 @@ TEST(FileBody, SplicesTheInsertionAcrossChunks) {
         all += chunk;
     }
     EXPECT_EQ(all, "DKIM: 1\r\nSubject: X\r\n" + msg);
+}
+
+// The outbound manager signs what FileBody yields with the insertion, so the signature
+// covers the prefixed Subject as sent (and would fail on the message as queued).
+TEST(FileBody, DkimSignatureCoversThePrefixedSubject) {
+    std::string msg = "From: a@example.org\r\nTo: b@example.net\r\nSubject: offer\r\n\r\nbuy\r\n";
+    TempFile f(msg);
+    auto ins = mime::subject_prefix_insertion(msg, "***SPAM***", true);
+    ASSERT_TRUE(ins);
+    auto key = dkim::PrivateKey::generate(dkim::KeyType::Ed25519);
+    dkim::Signer signer(dkim::SigningKey{"example.org", "default", key});
+    outbound::FileBody body(f.path, 0, static_cast<int64_t>(msg.size()), "", &*ins);
+    std::string chunk;
+    for (bool more = true; more;) {
+        more = body.next(chunk);
+        signer.write(chunk);
+    }
+    std::string sig = signer.finish();
+    auto lookup = [&](std::string name) -> std::optional<std::vector<std::string>> {
+        if (name != "default._domainkey.example.org") return std::vector<std::string>{};
+        return std::vector<std::string>{dkim::key_record_text(key)};
+    };
+    std::string sent = outbound::read_range(f.path, 0, static_cast<int64_t>(msg.size()), &*ins);
+    ASSERT_NE(sent.find("Subject: ***SPAM*** offer"), std::string::npos);
+    auto ok = dkim::verify(sig + sent, lookup);
+    ASSERT_EQ(ok.size(), 1u);
+    EXPECT_EQ(ok[0].verdict, dkim::Verdict::Pass) << ok[0].reason;
+    auto bad = dkim::verify(sig + msg, lookup);
+    ASSERT_EQ(bad.size(), 1u);
+    EXPECT_NE(bad[0].verdict, dkim::Verdict::Pass);
 }
 
 }  // namespace
