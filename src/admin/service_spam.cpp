@@ -1,7 +1,8 @@
 // Service layer: training the system's Bayes classifier from message files and Maildir
-// folders, and its progress; asking the server for a Junk expiry run. The token database is data_dir/filter/bayes.db, separate from
+// folders, and its progress. The token database is data_dir/filter/bayes.db, separate from
 // the settings DB, so learning never holds the settings lock; it is safe beside a running
-// server (SQLite WAL: the server keeps classifying while this learns).
+// server (SQLite WAL: the server keeps classifying while this learns). Also asks the running
+// server for a Junk expiry run (a trigger file, store/paths.h).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>

@@ -73,7 +73,8 @@ static Status apply_user_options(Service::Impl& impl, const std::string& name,
         const auto& days = *opts.spam_retention_days;
         if (days && (*days < 0 || *days > store::kMaxRetentionDays))
             return Status::error(Errc::Invalid, "the Junk retention must be 0 to " +
-                                                    std::to_string(store::kMaxRetentionDays) + " days");
+                                                    std::to_string(store::kMaxRetentionDays) +
+                                                    " days");
         auto st = db.prepare("UPDATE users SET spam_retention_days = ? WHERE name = ?");
         if (days) {
             st.bind(1, *days);

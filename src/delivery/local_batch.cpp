@@ -120,7 +120,8 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
     // Flagged spam: every local copy gets the subject prefix (the queue file stays as is).
     std::optional<mime::HeaderInsertion> subject;
     if (ctx.snapshot)
-        subject = queue::spam_subject_insertion(env, ctx.snapshot->settings, fd, p.entry.body_offset);
+        subject =
+            queue::spam_subject_insertion(env, ctx.snapshot->settings, fd, p.entry.body_offset);
     for (size_t i = 0; i < env.targets.size(); ++i) {
         if (p.entry.target_done[i]) continue;
         const auto& t = env.targets[i];

@@ -64,8 +64,9 @@ TEST_F(MaildirTest, InsertionIsSplicedIntoTheCopy) {
     auto m = message();
     m.insertion = &ins;
     ASSERT_EQ(w.deliver(root, m, false), MaildirResult::Delivered);
-    std::string expect_content = "Return-Path: <alice@example.org>\r\nDelivered-To: "
-                                 "bob@example.org\r\nSubject: [SPAM] hi\r\n\r\nHello\r\n";
+    std::string expect_content =
+        "Return-Path: <alice@example.org>\r\nDelivered-To: "
+        "bob@example.org\r\nSubject: [SPAM] hi\r\n\r\nHello\r\n";
     EXPECT_EQ(maildir_file_size(m), expect_content.size());
     auto names = names_in(root + "/new");
     ASSERT_EQ(names.size(), 1u);
