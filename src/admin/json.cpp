@@ -33,6 +33,12 @@ json::value to_json(const UserInfo& u) {
     } else {
         o["quota"] = nullptr;
     }
+    // null: spam_retention_days applies; 0: kept forever.
+    if (u.spam_retention_days) {
+        o["spam_retention_days"] = *u.spam_retention_days;
+    } else {
+        o["spam_retention_days"] = nullptr;
+    }
     return o;
 }
 

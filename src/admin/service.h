@@ -75,6 +75,9 @@ struct UserOptions {
     // Storage quota: the outer optional says whether to change it; the inner value is bytes
     // (0 = unlimited), or nullopt to follow quota_default.
     std::optional<std::optional<int64_t>> quota{};
+    // Junk retention in days, the same way: 0 keeps forever, nullopt follows
+    // spam_retention_days.
+    std::optional<std::optional<int64_t>> spam_retention_days{};
 };
 
 // A user as shown to admins: the password hash never leaves the service.
@@ -85,6 +88,7 @@ struct UserInfo {
     std::vector<std::string> forwards;
     bool keep_copy = true;
     std::optional<int64_t> quota{};  // bytes, 0 = unlimited; nullopt: quota_default applies
+    std::optional<int64_t> spam_retention_days{};  // 0 = forever; nullopt: the setting applies
 };
 
 struct SettingInfo {
@@ -213,6 +217,9 @@ class Service {
     Result<SpamLearnSummary> spam_learn(const std::vector<std::string>& paths, bool spam);
     Result<SpamLearnSummary> spam_learn_message(std::string_view raw, bool spam);
     Result<SpamProgress> spam_progress();
+    // Asks the running server to expire old Junk messages now (spam_retention_days and
+    // each user's own retention) instead of at its next hourly run.
+    Status spam_expire();
 
     uint64_t generation();
 

@@ -1,14 +1,17 @@
 // Service layer: training the system's Bayes classifier from message files and Maildir
 // folders, and its progress. The token database is data_dir/filter/bayes.db, separate from
 // the settings DB, so learning never holds the settings lock; it is safe beside a running
-// server (SQLite WAL: the server keeps classifying while this learns).
+// server (SQLite WAL: the server keeps classifying while this learns). Also asks the running
+// server for a Junk expiry run (a trigger file, store/paths.h).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "admin/service_impl.h"
+#include "core/fs.h"
 #include "filter/bayes_classifier.h"
+#include "store/paths.h"
 
 namespace magpie::admin {
 namespace {
@@ -130,6 +133,17 @@ Result<SpamProgress> Service::spam_progress() {
         return SpamProgress{p.spam_learned, p.ham_learned, p.min_spam,
                             p.min_ham,      p.active,      percent};
     });
+}
+
+Status Service::spam_expire() {
+    try {
+        std::string trigger = store::junk_expiry_trigger(impl_->data_dir);
+        fs::make_dirs(trigger.substr(0, trigger.rfind('/')));
+        fs::write_file_atomic(trigger, "");
+        return {};
+    } catch (const std::exception& e) {
+        return Status::error(Errc::Internal, std::string("cannot request the expiry: ") + e.what());
+    }
 }
 
 }  // namespace magpie::admin

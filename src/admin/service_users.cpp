@@ -1,18 +1,21 @@
-// Service layer: users (passwords, disable/enable, forwards, storage quota).
+// Service layer: users (passwords, disable/enable, forwards, storage quota, Junk retention).
 #include "admin/service_impl.h"
 #include "auth/password.h"
 #include "core/strings.h"
+#include "store/retention.h"
 
 namespace magpie::admin {
 namespace {
 
 constexpr const char* kSelect =
-    "SELECT name, password_hash, disabled, forwards, keep_copy, quota FROM users";
+    "SELECT name, password_hash, disabled, forwards, keep_copy, quota, spam_retention_days "
+    "FROM users";
 
 UserInfo read_user(store::Statement& st) {
     UserInfo u{st.text(0), st.int64(2) != 0, !st.text(1).empty(), split_list(st.text(3)),
                st.int64(4) != 0};
     if (!st.is_null(5)) u.quota = st.int64(5);
+    if (!st.is_null(6)) u.spam_retention_days = st.int64(6);
     return u;
 }
 
@@ -61,6 +64,20 @@ static Status apply_user_options(Service::Impl& impl, const std::string& name,
         auto st = db.prepare("UPDATE users SET quota = ? WHERE name = ?");
         if (*opts.quota) {
             st.bind(1, **opts.quota);
+        } else {
+            st.bind_null(1);
+        }
+        st.bind(2, name).run();
+    }
+    if (opts.spam_retention_days) {
+        const auto& days = *opts.spam_retention_days;
+        if (days && (*days < 0 || *days > store::kMaxRetentionDays))
+            return Status::error(Errc::Invalid, "the Junk retention must be 0 to " +
+                                                    std::to_string(store::kMaxRetentionDays) +
+                                                    " days");
+        auto st = db.prepare("UPDATE users SET spam_retention_days = ? WHERE name = ?");
+        if (days) {
+            st.bind(1, *days);
         } else {
             st.bind_null(1);
         }

@@ -1,5 +1,6 @@
 // `magpie spam learn --spam|--ham PATH...` and `magpie spam status`: training the system's
 // Bayes classifier from message files and Maildir folders, and its progress (docs/bayes.md).
+// `magpie spam expire`: the running server's Junk expiry, now (docs/filter.md).
 #include <boost/json.hpp>
 #include <iostream>
 
@@ -44,7 +45,7 @@ void print_progress(Context& ctx, const admin::Result<admin::SpamProgress>& r) {
 }  // namespace
 
 void add_spam_commands(CLI::App& app, Context& ctx) {
-    auto* group = app.add_subcommand("spam", "the Bayesian spam classifier");
+    auto* group = app.add_subcommand("spam", "the Bayesian spam classifier and Junk expiry");
     group->require_subcommand(1);
 
     auto args = std::make_shared<LearnArgs>();
@@ -58,6 +59,14 @@ void add_spam_commands(CLI::App& app, Context& ctx) {
     learn->callback([&ctx, args] {
         if (!args->spam && !args->ham) throw CLI::RequiredError("--spam or --ham");
         print_summary(ctx, ctx.service().spam_learn(args->paths, args->spam));
+    });
+
+    auto* expire = group->add_subcommand(
+        "expire", "have the running server expunge old Junk messages now (spam_retention_days)");
+    expire->callback([&ctx] {
+        if (ctx.check(ctx.service().spam_expire()))
+            std::cout << "Junk expiry requested; the running server does it within a second "
+                         "and logs the result to the maillog\n";
     });
 
     auto* status = group->add_subcommand("status", "how much has been learned; active or not");

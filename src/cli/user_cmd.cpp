@@ -1,4 +1,6 @@
 // `magpie user add|set|passwd|remove|show|list`: users (mailboxes with a login).
+#include <charconv>
+
 #include "cli/context.h"
 #include "core/strings.h"
 #include "store/settings.h"
@@ -30,10 +32,28 @@ std::string quota_text(const std::optional<int64_t>& q) {
     return *q == 0 ? "unlimited" : format_size(*q);
 }
 
+// "default", "forever" (0) or a number of days.
+std::optional<std::optional<int64_t>> parse_retention(const std::string& v) {
+    using R = std::optional<std::optional<int64_t>>;
+    std::string l = to_lower(trim(v));
+    if (l == "default") return R(std::in_place, std::nullopt);
+    if (l == "forever") return R(std::in_place, 0);
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), n);
+    if (l.empty() || ec != std::errc() || end != l.data() + l.size() || n < 0) return std::nullopt;
+    return R(std::in_place, n);
+}
+
+std::string retention_text(const std::optional<int64_t>& d) {
+    if (!d) return "default";
+    return *d == 0 ? "forever" : std::to_string(*d);
+}
+
 std::string user_line(const admin::UserInfo& u) {
     return u.name + " disabled=" + yes_no(u.disabled) + " password=" + yes_no(u.has_password) +
            " keep_copy=" + yes_no(u.keep_copy) + " forwards=" + join(u.forwards, ",") +
-           " quota=" + quota_text(u.quota);
+           " quota=" + quota_text(u.quota) +
+           " spam_retention=" + retention_text(u.spam_retention_days);
 }
 
 struct UserArgs {
@@ -43,9 +63,10 @@ struct UserArgs {
     std::vector<std::string> forwards;
     bool no_forward = false;
     bool keep_copy = false, no_keep_copy = false;
-    std::string quota;
+    std::string quota, retention;
     CLI::Option* forward_opt = nullptr;
     CLI::Option* quota_opt = nullptr;
+    CLI::Option* retention_opt = nullptr;
 
     void add_options(CLI::App* cmd) {
         cmd->add_option("NAME", name, "user name")->required();
@@ -61,19 +82,34 @@ struct UserArgs {
         quota_opt = cmd->add_option("--quota", quota,
                                     "storage quota: a size (500M, 2G), 'unlimited', or "
                                     "'default' (quota_default applies)");
+        retention_opt = cmd->add_option("--spam-retention", retention,
+                                        "days Junk messages are kept: a number, 'forever', or "
+                                        "'default' (spam_retention_days applies)");
     }
 
-    // Fails (and says why) when --quota does not parse.
+    // Fails (and says why) when --quota or --spam-retention does not parse.
     bool options(Context& ctx, admin::UserOptions& o) const {
         o = options();
-        if (!quota_opt->count()) return true;
-        auto q = parse_quota(quota);
-        if (!q) {
-            return ctx.check(admin::Status::error(
-                admin::Errc::Invalid,
-                "'" + quota + "' is not a quota (a size like 500M or 2G, unlimited, or default)"));
+        if (quota_opt->count()) {
+            auto q = parse_quota(quota);
+            if (!q) {
+                return ctx.check(admin::Status::error(
+                    admin::Errc::Invalid, "'" + quota +
+                                              "' is not a quota (a size like 500M or 2G, "
+                                              "unlimited, or default)"));
+            }
+            o.quota = *q;
         }
-        o.quota = *q;
+        if (retention_opt->count()) {
+            auto r = parse_retention(retention);
+            if (!r) {
+                return ctx.check(admin::Status::error(admin::Errc::Invalid,
+                                                      "'" + retention +
+                                                          "' is not a retention (a number of days, "
+                                                          "forever, or default)"));
+            }
+            o.spam_retention_days = *r;
+        }
         return true;
     }
 

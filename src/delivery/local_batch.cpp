@@ -23,6 +23,7 @@
 #include "queue/bounce.h"
 #include "queue/group_sync.h"
 #include "queue/queue_file.h"
+#include "queue/spam_subject.h"
 #include "store/quota.h"
 
 namespace magpie::delivery {
@@ -116,6 +117,11 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
     const auto& env = p.entry.env;
     double delay = delay_since(env);
     int fd = ::open(p.entry.path.c_str(), O_RDONLY | O_CLOEXEC);
+    // Flagged spam: every local copy gets the subject prefix (the queue file stays as is).
+    std::optional<mime::HeaderInsertion> subject;
+    if (ctx.snapshot)
+        subject =
+            queue::spam_subject_insertion(env, ctx.snapshot->settings, fd, p.entry.body_offset);
     for (size_t i = 0; i < env.targets.size(); ++i) {
         if (p.entry.target_done[i]) continue;
         const auto& t = env.targets[i];
@@ -189,7 +195,8 @@ void deliver_entry(const BatchContext& ctx, const BatchJob& job, Progress& p,
         m.offset = p.entry.body_offset;
         m.size = env.size;
         m.headers = &env.headers;
-        uint64_t bytes = maildir_header(m).size() + static_cast<uint64_t>(m.size);
+        if (subject) m.insertion = &*subject;
+        uint64_t bytes = maildir_file_size(m);
         uint64_t limit = pub || !ctx.quota ? 0 : store::quota_of(*ctx.snapshot, t.name);
         if (limit > 0 && !already_delivered(ctx, job, root, m)) {
             uint64_t used = 0;

@@ -82,6 +82,11 @@ void copy_range(int src, int64_t off, int dst, int64_t len) {
     }
 }
 
+// Whether an insertion is spliced in: it must lie within the message bytes.
+bool spliced(const MaildirMessage& m) {
+    return m.insertion && m.insertion->at <= static_cast<uint64_t>(m.size);
+}
+
 bool proc_fd_available() {
     static const bool ok = ::access("/proc/self/fd", X_OK) == 0;
     return ok;
@@ -122,6 +127,11 @@ std::string maildir_header(const MaildirMessage& m) {
         }
     }
     return header;
+}
+
+uint64_t maildir_file_size(const MaildirMessage& m) {
+    uint64_t n = maildir_header(m).size() + static_cast<uint64_t>(m.size);
+    return spliced(m) ? n + m.insertion->text.size() : n;
 }
 
 std::string maildir_new_dir(const std::string& root) {
@@ -170,7 +180,7 @@ MaildirResult MaildirWriter::deliver(const std::string& root, const MaildirMessa
     }
 
     std::string header = maildir_header(m);
-    std::string name = prefix + host_ + ",S=" + std::to_string(header.size() + m.size);
+    std::string name = prefix + host_ + ",S=" + std::to_string(maildir_file_size(m));
     std::string tmp_dir = root + "/tmp";
     std::string new_path = maildir_new_dir(root) + "/" + name;
 
@@ -200,7 +210,14 @@ MaildirResult MaildirWriter::deliver(const std::string& root, const MaildirMessa
     MaildirResult result = MaildirResult::Delivered;
     try {
         fs::write_all(fd, header);
-        copy_range(m.source_fd, m.offset, fd, m.size);
+        if (spliced(m)) {
+            auto at = static_cast<int64_t>(m.insertion->at);
+            copy_range(m.source_fd, m.offset, fd, at);
+            fs::write_all(fd, m.insertion->text);
+            copy_range(m.source_fd, m.offset + at, fd, m.size - at);
+        } else {
+            copy_range(m.source_fd, m.offset, fd, m.size);
+        }
         fs::fsync_fd(fd);
         int rc;
         if (unnamed) {

@@ -1,5 +1,6 @@
 // Maildir++ delivery of one message copy: Return-Path and Delivered-To lines, then the
-// message bytes copied in-kernel from the queue file, written to tmp/, fdatasync'd and
+// message bytes copied in-kernel from the queue file (with an optional insertion spliced
+// in: the spam subject prefix), written to tmp/, fdatasync'd and
 // linked into new/ under a name that is fixed per (queue ID, target index), so a copy
 // delivered before a crash is found again and never delivered twice.
 #pragma once
@@ -12,6 +13,7 @@
 #include <unordered_set>
 
 #include "mailbox/flags.h"
+#include "mime/subject_prefix.h"
 
 namespace magpie::delivery {
 
@@ -25,6 +27,8 @@ struct MaildirMessage {
     int64_t offset = 0;          // message bytes within source_fd
     int64_t size = 0;
     const std::vector<std::string>* headers = nullptr;  // extra lines after Delivered-To
+    // Bytes spliced into the message copy (offset relative to the message bytes).
+    const mime::HeaderInsertion* insertion = nullptr;
 };
 
 enum class MaildirResult {
@@ -39,9 +43,10 @@ std::string maildir_unique_prefix(int64_t arrival, size_t target_index, std::str
 // Whether new/ or cur/ of the Maildir holds a file whose name starts with `prefix`.
 bool maildir_contains(const std::string& root, std::string_view prefix);
 std::string maildir_new_dir(const std::string& root);
-// The lines written before the message: Return-Path and Delivered-To. A delivered file is
-// maildir_header(m).size() + m.size bytes.
+// The lines written before the message: Return-Path and Delivered-To.
 std::string maildir_header(const MaildirMessage& m);
+// Bytes of the delivered file: maildir_header(m), the message and the insertion.
+uint64_t maildir_file_size(const MaildirMessage& m);
 
 // For crash recovery of many entries: which copies of a given set of queue IDs already
 // are in a Maildir, found with one scan of its new/ and cur/ instead of one per target.

@@ -20,12 +20,14 @@
 #include "mime/address.h"
 #include "mime/header.h"
 #include "net/blocking.h"
+#include "outbound/file_body.h"
 #include "outbound/smtp_client.h"
 #include "queue/bounce.h"
 #include "queue/dsn.h"
 #include "queue/queue_admin.h"
 #include "queue/queue_file.h"
 #include "queue/route.h"
+#include "queue/spam_subject.h"
 #include "store/router.h"
 
 namespace magpie::outbound {
@@ -62,54 +64,6 @@ struct PooledClient {
     std::unique_ptr<SmtpClient> client;
     std::chrono::steady_clock::time_point idle_since;
 };
-
-// Reads the queued message in pieces, with an optional header (DKIM-Signature) in front.
-class FileBody {
-public:
-    FileBody(const std::string& path, int64_t offset, int64_t size, std::string prefix)
-        : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), pos_(offset), end_(offset + size),
-          prefix_(std::move(prefix)) {}
-    ~FileBody() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    bool ok() const { return fd_ >= 0; }
-    bool next(std::string& chunk) {
-        if (!prefix_.empty()) {
-            chunk = std::move(prefix_);
-            prefix_.clear();
-            return pos_ < end_;
-        }
-        size_t n = static_cast<size_t>(std::min<int64_t>(end_ - pos_, 256 * 1024));
-        chunk.resize(n);
-        ssize_t got = n ? ::pread(fd_, chunk.data(), n, pos_) : 0;
-        if (got <= 0) {
-            chunk.clear();
-            pos_ = end_;
-            return false;
-        }
-        chunk.resize(static_cast<size_t>(got));
-        pos_ += got;
-        return pos_ < end_;
-    }
-
-private:
-    int fd_;
-    int64_t pos_, end_;
-    std::string prefix_;
-};
-
-std::string read_range(const std::string& path, int64_t offset, int64_t size) {
-    std::string out;
-    FileBody b(path, offset, size, "");
-    if (!b.ok()) return out;
-    std::string chunk;
-    bool more = true;
-    while (more) {
-        more = b.next(chunk);
-        out += chunk;
-    }
-    return out;
-}
 
 Outcome outcome(Fate fate, std::string status, std::string text) {
     Outcome o;
@@ -258,8 +212,17 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
         loaded_ca_file = s.tls_ca_file;
     }
 
-    // DKIM: submitted mail whose From: domain has a signing key (RFC 6376).
-    std::string dkim_header(const queue::Entry& e, const std::string& header_text) {
+    // What goes out besides the queued bytes: the DKIM-Signature header and the spam
+    // subject prefix.
+    struct Additions {
+        std::string dkim;
+        std::optional<mime::HeaderInsertion> subject;
+    };
+
+    // DKIM: submitted mail whose From: domain has a signing key (RFC 6376). The signature
+    // covers the message as sent, so a flagged message is signed with its subject prefix.
+    std::string dkim_header(const queue::Entry& e, const std::string& header_text,
+                            const mime::HeaderInsertion* subject) {
         if (e.env.listener != "submission" && e.env.listener != "submissions") return {};
         auto block = mime::parse_header(header_text, 0, 1000);
         auto* from = mime::find_field(block.fields, "from");
@@ -276,7 +239,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
             auto key = keys.signing_key(domain);
             if (!key) return {};
             dkim::Signer signer(*key);
-            FileBody body(e.path, e.body_offset, e.env.size, "");
+            FileBody body(e.path, e.body_offset, e.env.size, "", subject);
             std::string chunk;
             bool more = true;
             while (more) {
@@ -419,7 +382,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
     // Delivers one route's targets of an entry; returns an outcome per target.
     awaitable<std::vector<Outcome>> deliver_group(const queue::Entry& e, const queue::Route& route,
                                                   const std::vector<size_t>& targets, const store::Settings& s,
-                                                  const std::string& prefix) {
+                                                  const Additions& add) {
         std::vector<Outcome> out(targets.size());
         Outcome fail;
         auto hops = co_await resolve(route, fail);
@@ -469,8 +432,10 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
                         continue;
                     }
                 }
-                FileBody body(e.path, e.body_offset, e.env.size, prefix);
-                int64_t size = e.env.size + static_cast<int64_t>(prefix.size());
+                FileBody body(e.path, e.body_offset, e.env.size, add.dkim,
+                              add.subject ? &*add.subject : nullptr);
+                int64_t size = e.env.size + static_cast<int64_t>(add.dkim.size()) +
+                               static_cast<int64_t>(add.subject ? add.subject->text.size() : 0);
                 auto tx = co_await client->send(e.env, rcpts, size,
                                                 [&body](std::string& chunk) { return body.next(chunk); });
                 if (tx.failure && tx.failure->try_next_host && !tx.failure->permanent) {
@@ -579,11 +544,16 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
                 o = outcome(Fate::Bounced, "4.4.7",
                      "message delivery time expired" + (info ? "; last error: " + info->reason : std::string()));
         } else if (!pending.empty()) {
-            auto prefix = co_await net::run_blocking(blocking, [this, &entry]() {
+            auto add = co_await net::run_blocking(blocking, [this, &entry, &s]() {
+                Additions a;
+                int fd = ::open(entry->path.c_str(), O_RDONLY | O_CLOEXEC);
+                a.subject = queue::spam_subject_insertion(entry->env, s, fd, entry->body_offset);
+                if (fd >= 0) ::close(fd);
                 std::string head = read_range(entry->path, entry->body_offset, std::min<int64_t>(entry->env.size, 256 * 1024));
                 auto end = head.find("\r\n\r\n");
                 if (end != std::string::npos) head.resize(end + 4);
-                return dkim_header(*entry, head);
+                a.dkim = dkim_header(*entry, head, a.subject ? &*a.subject : nullptr);
+                return a;
             });
             std::map<std::string, std::pair<queue::Route, std::vector<size_t>>> groups;
             for (size_t k = 0; k < pending.size(); ++k) {
@@ -596,7 +566,7 @@ struct Manager::Impl : std::enable_shared_from_this<Impl> {
             for (auto& [key, g] : groups) {
                 std::vector<size_t> idx;
                 for (size_t k : g.second) idx.push_back(pending[k]);
-                auto res = co_await deliver_group(*entry, g.first, idx, s, prefix);
+                auto res = co_await deliver_group(*entry, g.first, idx, s, add);
                 for (size_t j = 0; j < g.second.size(); ++j) outcomes[g.second[j]] = res[j];
             }
         }

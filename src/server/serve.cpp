@@ -24,6 +24,7 @@
 #include "net/registry.h"
 #include "outbound/manager.h"
 #include "pop3/server.h"
+#include "server/junk_expiry.h"
 #include "smtp/server.h"
 #include "store/directory.h"
 
@@ -264,6 +265,7 @@ int serve(const Config& cfg) {
         log::info("master", "warning: listener {} is not available in this version, not started", name);
     }
     asio::co_spawn(io, reload_loop(directory, greylist, antivirus, stopping), asio::detached);
+    asio::co_spawn(io, junk_expiry_loop(cfg, directory, registry, blocking, stopping), asio::detached);
 
     asio::signal_set signals(io, SIGTERM, SIGINT);
     asio::co_spawn(io, shutdown_on_signal(signals, io, acceptors, sessions, stopping), asio::detached);

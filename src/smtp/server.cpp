@@ -10,6 +10,7 @@
 #include "net/blocking.h"
 #include "net/peer.h"
 #include "net/stream.h"
+#include "queue/quarantine_notice.h"
 #include "queue/queue_file.h"
 #include "mime/mapped_file.h"
 #include "smtp/proto/data_reader.h"
@@ -38,6 +39,7 @@ private:
     awaitable<Next> do_bdat();
     awaitable<Next> do_commit();
     awaitable<bool> run_filter(queue::Envelope& env);
+    awaitable<void> notify_quarantine(const std::string& id);
     awaitable<Next> do_auth();
     bool open_message();
     void store_chunk(std::string& chunk);
@@ -58,6 +60,7 @@ private:
     std::string write_error_;
     DataStats last_stats_;
     Next next_after_filter_ = Next::Line;
+    std::optional<queue::QuarantineReport> quarantined_;  // set by run_filter
 };
 
 awaitable<bool> Connection::fill() {
@@ -234,13 +237,32 @@ awaitable<bool> Connection::run_filter(queue::Envelope& env) {
         }
         if (v.action == filter::Action::Quarantine) {
             env.targets = {store::Target{store::Target::Kind::Public, settings.spam_quarantine, -1}};
+            quarantined_ = queue::QuarantineReport{v.score, {}, settings.spam_quarantine};
+            for (const auto& h : v.hits) quarantined_->rules.push_back(fmt::format("{} ({:.2f})", h.name, h.score));
         }
     }
     co_return true;
 }
 
+// Queues the postmaster's notice about a quarantined message (spam_quarantine_notify),
+// before the message itself is handed to delivery, which removes its queue file.
+awaitable<void> Connection::notify_quarantine(const std::string& id) {
+    auto snap = ctx_.directory.get();
+    if (!quarantined_ || !snap->settings.spam_quarantine_notify) co_return;
+    std::string notice = co_await net::run_blocking(ctx_.blocking, [&]() -> std::string {
+        try {
+            return queue::queue_quarantine_notice(ctx_.cfg.queue_dir(), ctx_.cfg.hostname, id, *quarantined_, *snap);
+        } catch (const std::exception& e) {
+            log::info("filter", "{}: warning: cannot queue the quarantine notification: {}", id, e.what());
+            return {};
+        }
+    });
+    if (!notice.empty()) ctx_.agent.submit(notice);
+}
+
 awaitable<Next> Connection::do_commit() {
     std::string id = writer_ ? writer_->id() : std::string();
+    quarantined_.reset();
     std::string err = write_error_;
     bool ok = false;
     if (writer_ && err.empty()) {
@@ -265,6 +287,7 @@ awaitable<Next> Connection::do_commit() {
             log::info("cleanup", "{}: message-id={}", id, env.message_id.empty() ? "<>" : env.message_id);
             log::info("qmgr", "{}: from=<{}>, size={}, nrcpt={} (queue active)", id, env.sender, env.size,
                       env.recipients.size());
+            co_await notify_quarantine(id);
             ctx_.agent.submit(id);
         }
     }

@@ -26,11 +26,12 @@ std::shared_ptr<Snapshot> load_snapshot(Db& db) {
                  st.text(4), st.text(5)};
         s->domains.emplace(d.name, std::move(d));
     }
-    for (auto st = db.prepare(
-             "SELECT name, password_hash, disabled, forwards, keep_copy, quota FROM users");
+    for (auto st = db.prepare("SELECT name, password_hash, disabled, forwards, keep_copy, quota, "
+                              "spam_retention_days FROM users");
          st.step();) {
         User u{st.text(0), st.text(1), st.int64(2) != 0, split_list(st.text(3)), st.int64(4) != 0};
         if (!st.is_null(5)) u.quota = st.int64(5);
+        if (!st.is_null(6)) u.spam_retention_days = st.int64(6);
         s->users.emplace(u.name, std::move(u));
     }
     for (auto st = db.prepare("SELECT name FROM mail_groups"); st.step();)

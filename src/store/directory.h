@@ -34,6 +34,8 @@ struct User {
     bool keep_copy = true;                // with forwards: also deliver to the own mailbox
     // Storage quota in bytes: unset means quota_default applies, 0 means unlimited.
     std::optional<int64_t> quota{};
+    // Days Junk messages are kept: unset means spam_retention_days applies, 0 means forever.
+    std::optional<int64_t> spam_retention_days{};
 };
 
 struct Group {

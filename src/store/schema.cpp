@@ -64,6 +64,10 @@ CREATE TABLE relay_rules (
     R"sql(
 ALTER TABLE users ADD COLUMN quota INTEGER;
 )sql",
+    // 3 -> 4: per-user Junk retention in days; NULL means spam_retention_days applies, 0 keeps.
+    R"sql(
+ALTER TABLE users ADD COLUMN spam_retention_days INTEGER;
+)sql",
 };
 
 static constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];

@@ -154,6 +154,15 @@ const std::vector<Field>& fields() {
         string_field("spam_quarantine", T::String, &S::spam_quarantine, "",
                      "Public mailbox that receives messages over the reject threshold instead "
                      "of rejecting them; empty rejects."),
+        string_field("spam_subject_prefix", T::String, &S::spam_subject_prefix, "",
+                     "Text put before the Subject of messages marked as spam (e.g. ***SPAM***) "
+                     "in delivered and relayed copies; empty means off."),
+        bool_field("spam_quarantine_notify", &S::spam_quarantine_notify, "false",
+                   "Send the postmaster a notification for each message put in the "
+                   "spam_quarantine mailbox."),
+        int_field("spam_retention_days", T::Int, &S::spam_retention_days, "15",
+                  "Days messages stay in users' Junk folders before they are expunged (hourly); "
+                  "0 keeps them. A user's own value (magpie user set --spam-retention) wins."),
         int_field("greylist_delay", T::Int, &S::greylist_delay, "300",
                   "Seconds a greylisted sender must wait before its retry is accepted."),
         int_field("greylist_expire", T::Int, &S::greylist_expire, "3024000",

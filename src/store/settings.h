@@ -99,6 +99,9 @@ struct Settings {
     double spam_reject_threshold = 15;        // 554 5.7.1
     bool move_spam_to_junk = true;            // flagged spam goes to the recipient's Junk folder
     std::string spam_quarantine;              // public mailbox receiving spam instead of a reject
+    std::string spam_subject_prefix;          // put before the Subject of flagged spam; empty = off
+    bool spam_quarantine_notify = false;      // tell the postmaster about each quarantined message
+    int64_t spam_retention_days = 15;         // days Junk messages are kept; 0 = forever
     int64_t greylist_delay = 300;             // seconds before a retry passes
     int64_t greylist_expire = 3024000;        // seconds a passed triplet stays known (35 days)
     bool spf_dkim_dmarc_checks = true;        // SPF, DKIM and DMARC results scored

@@ -56,17 +56,25 @@ TEST_F(CliTest, DirectoryRoundTrip) {
     EXPECT_EQ(run("domain list"),
               "example.org user_addresses=yes group_addresses=yes catch_all= hidden_copy=\n");
     EXPECT_EQ(run("user list"),
-              "alice disabled=no password=yes keep_copy=yes forwards= quota=default\n"
-              "bob disabled=no password=no keep_copy=no forwards=bob@remote.net quota=2G\n");
-    run("user set alice --quota 1500k");
+              "alice disabled=no password=yes keep_copy=yes forwards= quota=default "
+              "spam_retention=default\n"
+              "bob disabled=no password=no keep_copy=no forwards=bob@remote.net quota=2G "
+              "spam_retention=default\n");
+    run("user set alice --quota 1500k --spam-retention 30");
     EXPECT_EQ(run("user show alice"),
-              "alice disabled=no password=yes keep_copy=yes forwards= quota=1500K\n");
-    run("user set alice --quota unlimited");
+              "alice disabled=no password=yes keep_copy=yes forwards= quota=1500K "
+              "spam_retention=30\n");
+    run("user set alice --quota unlimited --spam-retention forever");
     EXPECT_EQ(run("user show alice --json"),
               "{\"name\":\"alice\",\"disabled\":false,\"has_password\":true,\"forwards\":[],"
-              "\"keep_copy\":true,\"quota\":0}\n");
+              "\"keep_copy\":true,\"quota\":0,\"spam_retention_days\":0}\n");
     run("user set alice --quota plenty");
     EXPECT_EQ(code_, 1);
+    run("user set alice --spam-retention soon");
+    EXPECT_EQ(code_, 1);
+    run("user set alice --spam-retention default");
+    EXPECT_NE(run("user show alice --json").find("\"spam_retention_days\":null}"),
+              std::string::npos);
     run("user show nobody");
     EXPECT_EQ(code_, 1);
     EXPECT_EQ(run("group list"), "sales members=alice,bob\n");

@@ -57,6 +57,23 @@ struct MaildirTest : ::testing::Test {
     }
 };
 
+TEST_F(MaildirTest, InsertionIsSplicedIntoTheCopy) {
+    MaildirWriter w("mx.example.org");
+    std::string root = dir.path + "/mail/bob";
+    mime::HeaderInsertion ins{9, "[SPAM] "};  // after "Subject: "
+    auto m = message();
+    m.insertion = &ins;
+    ASSERT_EQ(w.deliver(root, m, false), MaildirResult::Delivered);
+    std::string expect_content =
+        "Return-Path: <alice@example.org>\r\nDelivered-To: "
+        "bob@example.org\r\nSubject: [SPAM] hi\r\n\r\nHello\r\n";
+    EXPECT_EQ(maildir_file_size(m), expect_content.size());
+    auto names = names_in(root + "/new");
+    ASSERT_EQ(names.size(), 1u);
+    EXPECT_TRUE(names[0].ends_with(",S=" + std::to_string(expect_content.size())));
+    EXPECT_EQ(fs::read_file(root + "/new/" + names[0]), expect_content);
+}
+
 TEST(MaildirName, EscapesHost) {
     EXPECT_EQ(escape_maildir_host("a/b:c.example"), "a\\057b\\072c.example");
     EXPECT_EQ(maildir_unique_prefix(12, 3, "QID"), "12.M3QQID.");

@@ -65,7 +65,9 @@ TEST(Quota, MigrationAndServiceRoundTrip) {
         store::ensure_schema(db);
         // Back to a version 2 file with a user, as an older Magpie left it.
         db.exec(
-            "ALTER TABLE users DROP COLUMN quota; PRAGMA user_version = 2;"
+            "ALTER TABLE users DROP COLUMN quota; ALTER TABLE users DROP COLUMN "
+            "spam_retention_days;"
+            "PRAGMA user_version = 2;"
             "INSERT INTO users (name) VALUES ('old');");
     }
     admin::Service svc(path);
