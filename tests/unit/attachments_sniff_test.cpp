@@ -189,5 +189,30 @@ TEST(AttachmentSniff, LargeBase64ArchiveDecodedPastTheHead) {
     EXPECT_FALSE(r.incomplete);
 }
 
+TEST(AttachmentSniff, PartBoundStillMarksIncomplete) {
+    // Past max_part_bytes a base64 part is decoded up to the bound at once and flagged; the
+    // head is still typed. Under the bound it is decoded lazily and not flagged.
+    std::string elf = filter_test::read_file("/bin/ls");
+    ASSERT_GT(elf.size(), 20000u);
+    std::string raw = mime_message({{"report.pdf", "application/pdf", elf}});
+    auto msg = mime::parse_message(raw);
+    AttachmentLimits small;
+    small.max_part_bytes = 10000;
+    auto r = inspect_attachments(msg, {}, small);
+    EXPECT_TRUE(r.incomplete);
+    ASSERT_TRUE(r.block_reason);
+    EXPECT_NE(r.block_reason->find("executable"), std::string::npos);
+    AttachmentLimits roomy;
+    roomy.max_part_bytes = elf.size() * 2;
+    auto whole = inspect_attachments(msg, {}, roomy);
+    EXPECT_FALSE(whole.incomplete);
+    EXPECT_TRUE(whole.block_reason);
+    // A part without transfer encoding is a view of the message, cut at the bound too.
+    std::string text = "From: a@example.com\r\nSubject: t\r\n\r\n" + text_of(20000);
+    auto plain = mime::parse_message(text);
+    EXPECT_TRUE(inspect_attachments(plain, {}, small).incomplete);
+    EXPECT_FALSE(inspect_attachments(plain, {}).incomplete);
+}
+
 }  // namespace
 }  // namespace magpie::filter
