@@ -8,8 +8,8 @@
 // lists every rule of magic.mgc that can match plain text and leads to a type of
 // attachments_types.cpp): script "#!" lines, DOS batch "@", the JavaScript rules' tokens,
 // archive and program signatures made of such bytes (ar, cpio, bzip2, lzip, lha, Mach-O,
-// DOS COM, ...), "MZ", and a possible tar header checksum. With any other libmagic version the
-// shortcut is off.
+// DOS COM, ...), "MZ", and a possible tar header checksum. With any other libmagic version,
+// or another database ($MAGIC), the shortcut is off.
 #pragma once
 #include <string_view>
 
@@ -24,7 +24,8 @@ bool plain_text_without_markers(std::string_view bytes);
 // The pure check, whatever the libmagic version (for tests).
 bool plain_text_without_markers_544(std::string_view bytes);
 
-// Whether plain_text_without_markers may answer: libmagic is version 5.44.
+// Whether plain_text_without_markers may answer: libmagic is version 5.44 with its own
+// database ($MAGIC not set).
 bool text_shortcut_available();
 
 }  // namespace magpie::filter
