@@ -1,14 +1,77 @@
-// The walk over a message's leaf parts and the archives inside them.
+// The walk over a message's leaf parts and the archives inside them. A part is decoded only
+// as far as it is looked at: the head libmagic reads, all of it only to open an archive.
 #include "filter/attachments.h"
 
 #include "core/strings.h"
 #include "filter/attachments_archive.h"
 #include "filter/attachments_magic.h"
+#include "filter/attachments_sniff.h"
 #include "mime/text_extract.h"
+#include "mime/transfer_decode.h"
 #include "store/settings.h"
 
 namespace magpie::filter {
 namespace {
+
+// A file's content: an archive member, already whole, or a part's body with its transfer
+// encoding undone on demand (base64 decodes its head first and resumes from there; a part
+// without encoding is a view of the message; quoted-printable is decoded at once).
+class Content {
+  public:
+    explicit Content(std::string_view whole) : data_(whole) {}
+
+    // `buf` holds what is decoded; its capacity is reused from part to part.
+    Content(std::string_view msg, const mime::Part& p, size_t max_bytes, std::string& buf)
+        : max_(max_bytes) {
+        std::string_view body = p.body_bytes(msg);
+        bool base64 = p.encoding == mime::Encoding::kBase64;
+        // Decoding never grows data: a base64 body this small cannot reach the bound, so it
+        // may be decoded lazily; a larger one is decoded up to the bound now, as before.
+        if (base64 && body.size() / 4 * 3 + 2 < max_bytes) {
+            buf.clear();
+            buf_ = &buf;
+            encoded_ = body;
+            return;
+        }
+        if (base64 || p.encoding == mime::Encoding::kQuotedPrintable) {
+            buf = mime::decoded_body(msg, p, max_bytes);
+            data_ = buf;
+        } else {
+            data_ = body.substr(0, max_bytes);  // identity: 7bit, 8bit, binary, unknown
+        }
+        truncated_ = body.size() > 0 && data_.size() >= max_bytes;
+    }
+
+    // At least the first `n` bytes (all of them when the content is shorter).
+    std::string_view head(size_t n) {
+        if (buf_ && !done_ && buf_->size() < n) {
+            used_ += mime::decode_base64(encoded_.substr(used_), *buf_, n - buf_->size());
+            if (buf_->size() < n) done_ = true;
+        }
+        return buf_ ? std::string_view(*buf_) : data_;
+    }
+
+    std::string_view all() {
+        if (buf_ && !done_) {
+            mime::decode_base64(encoded_.substr(used_), *buf_);
+            if (buf_->size() > max_) buf_->resize(max_);
+            done_ = true;
+        }
+        return buf_ ? std::string_view(*buf_) : data_;
+    }
+
+    // Content past the bound on decoded bytes was left out.
+    bool truncated() const { return truncated_; }
+
+  private:
+    std::string_view data_;       // whole content, unless decoded lazily
+    std::string* buf_ = nullptr;  // set when decoded lazily
+    std::string_view encoded_;    // base64 body
+    size_t used_ = 0;             // encoded characters decoded so far
+    size_t max_ = SIZE_MAX;
+    bool done_ = false;
+    bool truncated_ = false;
+};
 
 class Inspector {
   public:
@@ -37,6 +100,7 @@ class Inspector {
     AttachmentReport& out_;
     ArchiveBudget budget_;
     std::string part_number_, filename_;
+    std::string buf_;  // a part's decoded content
 
     void part(const mime::Part& p, const std::string& number) {
         if (p.message) {
@@ -51,14 +115,21 @@ class Inspector {
         }
         part_number_ = number.empty() ? "1" : number;
         filename_ = p.filename();
-        auto body = mime::decoded_body(msg_, p, limits_.max_part_bytes);
-        if (p.body_size() > 0 && body.size() >= limits_.max_part_bytes) out_.incomplete = true;
+        Content body(msg_, p, limits_.max_part_bytes, buf_);
+        if (body.truncated()) out_.incomplete = true;
         content(body, "", 0);
     }
 
-    void content(std::string_view bytes, const std::string& inner, int depth) {
-        if (bytes.empty()) return;
-        std::string type = magic_type(bytes);
+    void content(Content& c, const std::string& inner, int depth) {
+        std::string_view head = c.head(kMagicTextBytes + 1);
+        if (head.empty()) return;
+        size_t need = magic_limit(head);
+        // Plain text without script or archive markers: libmagic could only name a text type,
+        // which matters only when custom types are blocked.
+        if (need == kMagicTextBytes && policy_.custom_types.empty() &&
+            plain_text_without_markers(head))
+            return;
+        std::string type = magic_type(c.head(need));
         if (is_executable_type(type)) found(AttachmentClass::Executable, type, inner);
         if (is_archive_type(type)) found(AttachmentClass::Archive, type, inner);
         if (matches_type_list(type, policy_.custom_types))
@@ -68,8 +139,9 @@ class Inspector {
             budget_.exhausted = true;
             return;
         }
-        read_archive(bytes, budget_, [&](std::string_view path, std::string_view data) {
-            content(data, inner.empty() ? std::string(path) : inner + "/" + std::string(path),
+        read_archive(c.all(), budget_, [&](std::string_view path, std::string_view data) {
+            Content member(data);
+            content(member, inner.empty() ? std::string(path) : inner + "/" + std::string(path),
                     depth + 1);
         });
     }

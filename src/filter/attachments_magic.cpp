@@ -45,21 +45,21 @@ class Handle {
     }
 };
 
+}  // namespace
+
 // Text (no NUL in the head) gets a short prefix, Compound Files the most.
-size_t limit(std::string_view bytes) {
+size_t magic_limit(std::string_view bytes) {
     if (bytes.starts_with(kCdfSignature)) return kMagicCdfBytes;
     if (bytes.substr(0, kMagicTextBytes).find('\0') == std::string_view::npos)
         return kMagicTextBytes;
     return kMagicBytes;
 }
 
-}  // namespace
-
 std::string magic_type(std::string_view bytes) {
     thread_local Handle handle;
     if (!handle.get() || bytes.empty()) return std::string(kUnknown);
     const char* type =
-        magic_buffer(handle.get(), bytes.data(), std::min(bytes.size(), limit(bytes)));
+        magic_buffer(handle.get(), bytes.data(), std::min(bytes.size(), magic_limit(bytes)));
     if (!type || !*type) return std::string(kUnknown);
     return to_lower(type);
 }

@@ -15,6 +15,11 @@ constexpr size_t kMagicTextBytes = 512;
 constexpr size_t kMagicBytes = 64 << 10;
 constexpr size_t kMagicCdfBytes = 4 << 20;
 
+// How many bytes of a file libmagic is given: kMagicTextBytes for text (no NUL in the
+// first kMagicTextBytes), kMagicCdfBytes for a Compound File, else kMagicBytes. Needs only
+// the first kMagicTextBytes of the file.
+size_t magic_limit(std::string_view bytes);
+
 // A lower-case MIME type such as "application/zip"; "application/octet-stream" when
 // libmagic has no answer or its database is missing.
 std::string magic_type(std::string_view bytes);

@@ -1,12 +1,25 @@
 // Quoted-printable (RFC 2045 §6.7) and base64 (RFC 2045 §6.8) decoding.
 #include "mime/transfer_decode.h"
 
-#include "core/base64.h"
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
 #include "core/strings.h"
 
 namespace magpie::mime {
 
 namespace {
+
+// The 6-bit value of each base64 alphabet character (RFC 4648 §4), -1 for the rest.
+constexpr auto kBase64Table = [] {
+    std::array<signed char, 256> t{};
+    t.fill(-1);
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i)
+        t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+    return t;
+}();
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -14,7 +27,6 @@ int hex_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
 }
-
 
 }  // namespace
 
@@ -28,21 +40,63 @@ Encoding parse_encoding(std::string_view value) {
     return Encoding::kUnknown;
 }
 
-void decode_base64(std::string_view in, std::string& out) {
-    out.reserve(out.size() + in.size() / 4 * 3);
+size_t decode_base64(std::string_view in, std::string& out, size_t max_out) {
+    // Written through a pointer into `out`, sized for the whole input up front (decoding
+    // never grows data) and trimmed at the end; whole 4-character groups take a fast path.
+    size_t start = out.size();
+    size_t room = in.size() / 4 * 3 + 3;
+    if (max_out != SIZE_MAX) room = std::min(room, max_out + 3);
+    out.resize(start + room);
+    auto* dst = reinterpret_cast<unsigned char*>(out.data()) + start;
+    auto* const end_dst = dst + std::min(room, max_out);
+    const auto* src = reinterpret_cast<const unsigned char*>(in.data());
+    const size_t n = in.size();
+    size_t i = 0;
     unsigned acc = 0;
     int bits = 0;
-    for (unsigned char c : in) {
-        if (c == '=') break;  // RFC 2045 §6.8: '=' only pads the final unit
-        int v = base64_value(c);
+    while (i < n && dst < end_dst) {
+        if (bits == 0 && i + 4 <= n) {
+            int a = kBase64Table[src[i]], b = kBase64Table[src[i + 1]],
+                c = kBase64Table[src[i + 2]], d = kBase64Table[src[i + 3]];
+            if ((a | b | c | d) >= 0) {
+                unsigned v = unsigned(a) << 18 | unsigned(b) << 12 | unsigned(c) << 6 | unsigned(d);
+                dst[0] = static_cast<unsigned char>(v >> 16);
+                dst[1] = static_cast<unsigned char>(v >> 8);
+                dst[2] = static_cast<unsigned char>(v);
+                dst += 3;
+                i += 4;
+                continue;
+            }
+        }
+        unsigned char ch = src[i];
+        if (ch == '=') break;  // RFC 2045 §6.8: '=' only pads the final unit
+        ++i;
+        int v = kBase64Table[ch];
         if (v < 0) continue;  // §6.8: characters outside the alphabet are ignored
         acc = (acc << 6) | unsigned(v);
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out.push_back(char((acc >> bits) & 0xff));
+            *dst++ = static_cast<unsigned char>((acc >> bits) & 0xff);
         }
     }
+    // Stopped early with a group half read: finish it, so the caller resumes at a boundary.
+    while (bits != 0 && i < n && src[i] != '=') {
+        int v = kBase64Table[src[i++]];
+        if (v < 0) continue;
+        acc = (acc << 6) | unsigned(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            *dst++ = static_cast<unsigned char>((acc >> bits) & 0xff);
+        }
+    }
+    out.resize(static_cast<size_t>(dst - reinterpret_cast<unsigned char*>(out.data())));
+    return i;
+}
+
+void decode_base64(std::string_view in, std::string& out) {
+    decode_base64(in, out, SIZE_MAX);
 }
 
 void decode_qp(std::string_view in, std::string& out, bool header_q) {

@@ -13,6 +13,7 @@
 #include "dns/filter_lookup.h"
 #include "dns/resolver.h"
 #include "filter/antivirus.h"
+#include "filter/antivirus_tmp.h"
 #include "filter/bayes_classifier.h"
 #include "filter/bayes_rules.h"
 #include "filter/pipeline.h"
@@ -200,6 +201,9 @@ int serve(const Config& cfg) {
     av_opt.db_dir = cfg.data_dir + "/clamav";
     av_opt.official = directory.get()->settings.antivirus_official_signatures;
     av_opt.clamd = directory.get()->settings.antivirus_clamd_socket;
+    av_opt.tmp_dir = filter::default_scan_tmp_dir(cfg.data_dir);
+    log::info("antivirus", "scan temporary folder: {}",
+              av_opt.tmp_dir.empty() ? "$TMPDIR" : av_opt.tmp_dir);
     filter::Antivirus antivirus(av_opt);
     antivirus.start();
     // Mail arriving before the signatures are loaded would be deferred: wait for them a while.

@@ -5,10 +5,13 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +22,7 @@
 
 #include "filter/antivirus_clamd.h"
 #include "filter/antivirus_db.h"
+#include "filter/antivirus_tmp.h"
 #include "filter_test_util.h"
 
 extern char** environ;
@@ -310,6 +314,66 @@ TEST(Clamd, UnreachableIsAFailure) {
     EXPECT_EQ(r.status, Status::Failed);
     r = clamd_instream("127.0.0.1:1", clean_message(), 1s);
     EXPECT_EQ(r.status, Status::Failed);
+}
+
+bool is_private_dir(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+           (st.st_mode & 077) == 0;
+}
+
+bool shm_is_tmpfs() {
+    struct statfs fs {};
+    return ::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC &&
+           ::access("/dev/shm", W_OK) == 0;
+}
+
+TEST(AntivirusTmp, PrefersTmpfsThenFallsBackToTheDataDir) {
+    TempDir data;
+    std::string fallback = (data.path() / "tmp" / "clamav").string();
+    // /dev/shm is tmpfs on Linux: a private folder there.
+    if (shm_is_tmpfs()) {
+        std::string dir = choose_scan_tmp_dir({"/dev/shm"}, fallback);
+        EXPECT_EQ(dir, "/dev/shm/magpie-" + std::to_string(::geteuid()));
+        EXPECT_TRUE(is_private_dir(dir));
+    }
+    // A folder on the disk is no candidate, nor a missing one: the data dir it is.
+    std::string dir = choose_scan_tmp_dir({data.path().string(), "/nonexistent"}, fallback);
+    EXPECT_EQ(dir, fallback);
+    EXPECT_TRUE(is_private_dir(dir));
+    EXPECT_FALSE(std::filesystem::exists(data.path() / ("magpie-" + std::to_string(::geteuid()))));
+}
+
+TEST(AntivirusTmp, RefusesALinkOrAFolderItDoesNotOwn) {
+    if (!shm_is_tmpfs()) GTEST_SKIP() << "no writable tmpfs at /dev/shm";
+    TempDir data;
+    char tmpl[] = "/dev/shm/magpie-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    fs::path base = tmpl;
+    std::string name = "magpie-" + std::to_string(::geteuid());
+    std::string fallback = (data.path() / "fallback").string();
+    // A symlink planted where the folder would be is not followed.
+    fs::create_directory_symlink(data.path(), base / name);
+    EXPECT_EQ(choose_scan_tmp_dir({base.string()}, fallback), fallback);
+    fs::remove(base / name);
+    // A folder open to others is tightened to 0700 and used.
+    fs::create_directory(base / name);
+    ::chmod((base / name).c_str(), 0777);
+    EXPECT_EQ(choose_scan_tmp_dir({base.string()}, fallback), (base / name).string());
+    EXPECT_TRUE(is_private_dir((base / name).string()));
+    std::error_code ec;
+    fs::remove_all(base, ec);
+}
+
+TEST(AntivirusTmp, TmpdirSetMeansLibclamavsDefault) {
+    const char* old = std::getenv("TMPDIR");
+    std::string saved = old ? old : "";
+    ::setenv("TMPDIR", "/var/tmp", 1);
+    EXPECT_EQ(default_scan_tmp_dir("/nonexistent-data-dir"), "");
+    if (old)
+        ::setenv("TMPDIR", saved.c_str(), 1);
+    else
+        ::unsetenv("TMPDIR");
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // Unit tests for transfer decoding, charsets, RFC 2047 words and RFC 2231 parameters.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 #include "mime/charset.h"
 #include "mime/params.h"
 #include "mime/rfc2047.h"
@@ -15,6 +18,78 @@ TEST(MimeDecode, Base64IgnoresJunkAndStopsAtPadding) {
     out.clear();
     decode_base64("YQ", out);  // unpadded
     EXPECT_EQ(out, "a");
+}
+
+// A plain per-character decoder, the reference for the fast one.
+std::string reference_base64(std::string_view in) {
+    static const std::string alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    unsigned acc = 0;
+    int bits = 0;
+    for (char c : in) {
+        if (c == '=') break;
+        auto v = alphabet.find(c);
+        if (v == std::string::npos) continue;
+        acc = (acc << 6) | unsigned(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(char((acc >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+TEST(MimeDecode, Base64FastPathMatchesReference) {
+    std::mt19937 rng(7);
+    const std::string chars =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\r\n \t*-=";
+    for (int round = 0; round < 500; ++round) {
+        std::string in;
+        size_t len = rng() % 400;
+        // Mostly clean alphabet in lines, with junk and an occasional early '='.
+        for (size_t i = 0; i < len; ++i) {
+            unsigned r = rng() % 100;
+            if (r < 90)
+                in += chars[rng() % 64];
+            else if (r < 97)
+                in += (i % 2) ? "\r\n" : " ";
+            else
+                in += chars[64 + rng() % (chars.size() - 64)];
+        }
+        std::string out = "x";
+        decode_base64(in, out);
+        EXPECT_EQ(out, "x" + reference_base64(in)) << in;
+    }
+}
+
+TEST(MimeDecode, Base64LimitedThenResumed) {
+    std::mt19937 rng(11);
+    for (int round = 0; round < 300; ++round) {
+        std::string in;
+        size_t len = rng() % 600;
+        for (size_t i = 0; i < len; ++i) {
+            in += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[rng() % 64];
+            if (rng() % 40 == 0) in += "\r\n";
+            if (rng() % 300 == 0) in += "=";
+        }
+        std::string whole;
+        decode_base64(in, whole);
+        size_t limit = rng() % 500;
+        std::string head;
+        size_t used = decode_base64(in, head, limit);
+        EXPECT_GE(head.size(), std::min(limit, whole.size()));
+        EXPECT_LE(head.size(), limit + 2);
+        EXPECT_EQ(head, whole.substr(0, head.size()));
+        decode_base64(in.substr(used), head);
+        EXPECT_EQ(head, whole) << in << " limit " << limit;
+    }
+    std::string out;
+    EXPECT_EQ(decode_base64("aGVsbG8g", out, 0), 0u);
+    EXPECT_EQ(out, "");
+    EXPECT_EQ(decode_base64("aG\r\nVsbG8g", out, 1), 6u);  // "aG\r\nVs": one whole group
+    EXPECT_EQ(out, "hel");
 }
 
 TEST(MimeDecode, QuotedPrintableSoftBreaksAndTrailingSpace) {
