@@ -2,6 +2,7 @@
 #include "mailbox/folder.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,14 +51,31 @@ uint64_t modseq_base() {
         duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+int64_t steady_ns() {
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+constexpr int64_t kIndexWriteIntervalNs = kIndexWriteIntervalMs * 1000000LL;
+
 }  // namespace
 
 Folder::Folder(std::string dir, std::string hostname, std::shared_ptr<UsageCache> usage)
-    : dir_(std::move(dir)), host_(std::move(hostname)), usage_(std::move(usage)) {}
+    : dir_(std::move(dir)),
+      host_(std::move(hostname)),
+      usage_(std::move(usage)),
+      cache_(dir_ + "/magpie-cache") {}
 
 Folder::~Folder() {
     try {
-        save_index();
+        if (loaded_ && (index_dirty_ || idx_.modseq_reserved != idx_.highest_modseq)) {
+            idx_.modseq_reserved = idx_.highest_modseq;
+            write_index(dir_ + "/magpie-index", idx_, true);
+        }
+    } catch (const std::exception&) {
+    }
+    try {
+        if (loaded_) cache_.flush();
     } catch (const std::exception&) {
     }
 }
@@ -93,6 +111,10 @@ void Folder::reload_uidlist_if_changed() {
         idx_ = IndexData{};  // another process renumbered: nothing cached is valid
         idx_.uidvalidity = fresh.uidvalidity;
         idx_.highest_modseq = idx_.expunge_floor = modseq_base();
+        // A fresh index needs no durable reservation: lost, it is rebuilt from the clock
+        // again, which is above every modseq handed out (they step by one per change).
+        idx_.modseq_reserved = idx_.highest_modseq + kModseqReserve;
+        if (loaded_) cache_.reset(fresh.uidvalidity);
         touch();
     }
     uidlist_ = std::move(fresh);
@@ -134,17 +156,28 @@ void Folder::load() {
     }
     if (index && index->uidvalidity == uidlist_.uidvalidity) {
         idx_ = std::move(*index);
-        // Keep only records whose UID still names the same file in the uidlist.
+        // The index may be older than the last changes (it is not fsync'd each time): go
+        // past every modseq that may have been handed out since its last durable write.
+        idx_.highest_modseq = std::max(idx_.highest_modseq, idx_.modseq_reserved);
+        // Keep only records whose UID still names the same file in the uidlist; the others
+        // were expunged after this index was written, and VANISHED must report them.
+        std::vector<uint32_t> dropped;
         std::erase_if(idx_.records, [&](const IndexRecord& r) {
             auto it = uid_by_base_.find(std::string(base_of(r.filename)));
-            return it == uid_by_base_.end() || it->second != r.uid;
+            bool gone = it == uid_by_base_.end() || it->second != r.uid;
+            if (gone) dropped.push_back(r.uid);
+            return gone;
         });
+        for (uint32_t uid : dropped) record_expunge(uid);
+        if (!dropped.empty()) touch();
     } else {
         idx_ = IndexData{};
         idx_.uidvalidity = uidlist_.uidvalidity;
         idx_.highest_modseq = idx_.expunge_floor = modseq_base();
+        idx_.modseq_reserved = idx_.highest_modseq + kModseqReserve;  // see above
         touch();
     }
+    cache_.load(uidlist_.uidvalidity);
     loaded_ = true;
 }
 
@@ -200,10 +233,35 @@ std::vector<uint32_t> Folder::update_uidlist(const std::vector<std::string>& add
     return uids;
 }
 
-void Folder::save_index() {
+// The index is a cache of what the Maildir and the uidlist say, except for modseqs, which
+// must never go backwards (RFC 7162 §3.1.1). So it is replaced without fsync, at most once
+// per kIndexWriteIntervalMs, unless modseqs passed the reserved value of the last durable
+// write: then a durable write reserves kModseqReserve more before any of them is seen. A
+// crash leaves an older index, whose reservation is above every modseq handed out.
+void Folder::save_index(bool now) {
     if (!index_dirty_) return;
-    write_index(dir_ + "/magpie-index", idx_);
+    bool durable = idx_.highest_modseq > idx_.modseq_reserved;
+    int64_t t = steady_ns();
+    if (!durable && !now && t - index_saved_ns_ < kIndexWriteIntervalNs) return;
+    if (durable) idx_.modseq_reserved = idx_.highest_modseq + kModseqReserve;
+    write_index(dir_ + "/magpie-index", idx_, durable);
     index_dirty_ = false;
+    index_saved_ns_ = t;
+}
+
+void Folder::flush_cache_if_due() {
+    int64_t t = steady_ns();
+    if (cache_.unflushed_bytes() < kCacheFlushBytes &&
+        t - cache_flushed_ns_ < kIndexWriteIntervalNs) {
+        return;
+    }
+    cache_.flush();
+    cache_flushed_ns_ = t;
+}
+
+uint64_t Folder::name_hash_of(uint32_t uid) {
+    IndexRecord* r = find_record(uid);
+    return r ? cache_name_hash(base_of(r->filename)) : 0;
 }
 
 std::string Folder::path_of(const IndexRecord& r) const {
@@ -313,6 +371,7 @@ SyncResult Folder::sync_locked(bool see_new) {
         std::unordered_set<uint32_t> g(gone.begin(), gone.end());
         std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
         for (uint32_t uid : gone) record_expunge(uid);
+        cache_.forget(gone);
         res.expunged = gone;
         touch();
     }
@@ -488,6 +547,8 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
     }
     std::vector<uint32_t> changed;
     bool resynced = false;
+    // Renames within cur/ go through its descriptor (no path walk per message).
+    int cur_fd = ::open((dir_ + "/cur").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (uint32_t uid : uids) {
         for (int attempt = 0; attempt < 2; ++attempt) {
             IndexRecord* r = find_record(uid);
@@ -510,7 +571,10 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
             }
             if (f == n.flags && k == n.keywords) break;
             std::string to = make_maildir_name(n.base, f, k);
-            if (::rename(path_of(*r).c_str(), (dir_ + "/cur/" + to).c_str()) == 0) {
+            int rc = cur_fd >= 0 && !r->in_new
+                         ? ::renameat(cur_fd, r->filename.c_str(), cur_fd, to.c_str())
+                         : ::rename(path_of(*r).c_str(), (dir_ + "/cur/" + to).c_str());
+            if (rc == 0) {
                 r->filename = to;
                 r->in_new = false;
                 r->modseq = ++idx_.highest_modseq;
@@ -523,6 +587,20 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
             resynced = true;
         }
     }
+    // The renames are the acknowledged change: on disk before the reply (the index that
+    // follows is only a cache and is not fsync'd).
+    if (!changed.empty()) {
+        if (cur_fd >= 0) {
+            if (::fsync(cur_fd) != 0) {
+                int e = errno;
+                ::close(cur_fd);
+                throw std::system_error(e, std::generic_category(), "fsync " + dir_ + "/cur");
+            }
+        } else {
+            fs::fsync_dir(dir_ + "/cur");
+        }
+    }
+    if (cur_fd >= 0) ::close(cur_fd);
     save_index();
     return changed;
 }
@@ -544,6 +622,7 @@ std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, 
     std::unordered_set<uint32_t> g(done.begin(), done.end());
     std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
     for (uint32_t uid : done) record_expunge(uid);
+    cache_.forget(done);
     touch();
     update_uidlist({}, done);
     save_index();
@@ -580,29 +659,38 @@ std::vector<uint32_t> Folder::vanished_since(uint64_t since, bool* complete) {
     return out;
 }
 
-void Folder::set_cached(uint32_t uid, std::string envelope, std::string bodystructure) {
+void Folder::set_cached(uint32_t uid, std::string_view envelope, std::string_view bodystructure,
+                        std::optional<std::string_view> header) {
     std::lock_guard lock(mu_);
     ensure_loaded();
-    if (IndexRecord* r = find_record(uid)) {
-        r->envelope = std::move(envelope);
-        r->bodystructure = std::move(bodystructure);
-        index_dirty_ = true;  // not in the snapshot
-        int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-        if (now - cache_saved_ns_ >= 1000000000LL) {
-            save_index();
-            cache_saved_ns_ = now;
-        }
+    if (uint64_t h = name_hash_of(uid)) {
+        if (cache_.size() < 4096) cache_.reserve(idx_.records.size() * 2048);  // a first fill
+        cache_.put_structure(uid, h, envelope, bodystructure, header ? &*header : nullptr);
+        flush_cache_if_due();
     }
 }
 
 std::optional<std::pair<std::string, std::string>> Folder::cached(uint32_t uid) {
     std::lock_guard lock(mu_);
     ensure_loaded();
-    IndexRecord* r = find_record(uid);
-    if (!r || (r->envelope.empty() && r->bodystructure.empty())) return std::nullopt;
-    return std::make_pair(r->envelope, r->bodystructure);
+    uint64_t h = name_hash_of(uid);
+    return h ? cache_.structure(uid, h) : std::nullopt;
+}
+
+void Folder::set_cached_header(uint32_t uid, std::string_view header) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    if (uint64_t h = name_hash_of(uid); h && !cache_.has_header(uid, h)) {
+        cache_.put_header(uid, h, header);
+        flush_cache_if_due();
+    }
+}
+
+std::optional<std::string> Folder::cached_header(uint32_t uid) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    uint64_t h = name_hash_of(uid);
+    return h ? cache_.header(uid, h) : std::nullopt;
 }
 
 }  // namespace magpie::mailbox
