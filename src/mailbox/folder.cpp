@@ -304,6 +304,19 @@ Folder::DirsKey Folder::dirs_key() const {
     return k;
 }
 
+bool Folder::dirs_in_sync() const {
+    DirsKey k = dirs_key();
+    return k.mtime_ns[0] != 0 && k.mtime_ns[0] == dirs_key_.mtime_ns[0] &&
+           k.mtime_ns[1] == dirs_key_.mtime_ns[1];
+}
+
+void Folder::dirs_changed_by_us(bool was_in_sync) {
+    if (!was_in_sync) return;  // someone else's change is pending: the next sync scans
+    dirs_key_ = dirs_key();
+    dirs_key_.valid = false;
+    dirs_own_ = true;
+}
+
 SyncResult Folder::sync_locked(bool see_new) {
     if (!loaded_) load();
     SyncResult res;
@@ -314,8 +327,12 @@ SyncResult Folder::sync_locked(bool see_new) {
     if (see_new) {
         for (auto& r : idx_.records) has_new |= r.in_new;
     }
-    if (key.valid && key == dirs_key_ && uidlist_before == uidlist_stat_ && !has_new) return res;
+    if ((key.valid || dirs_own_) && key == dirs_key_ && uidlist_before == uidlist_stat_ &&
+        !has_new) {
+        return res;
+    }
     dirs_key_ = key;
+    dirs_own_ = false;
     std::vector<DirEntry> files = scan_maildir(dir_);
     std::vector<char> seen(idx_.records.size(), 0);
     std::vector<DirEntry> fresh;       // not in the uidlist
@@ -424,6 +441,8 @@ SyncResult Folder::sync_locked(bool see_new) {
 
     if (see_new) {
         // Seen by a session: move to cur/ with an info part (Dovecot appends ":2,").
+        bool in_sync = dirs_in_sync();
+        bool moved = false;
         for (auto& r : idx_.records) {
             if (!r.in_new) continue;
             MaildirName n = parse_maildir_name(r.filename);
@@ -434,7 +453,9 @@ SyncResult Folder::sync_locked(bool see_new) {
             r.in_new = false;
             res.recent.push_back(r.uid);
             touch();
+            moved = true;
         }
+        if (moved) dirs_changed_by_us(in_sync);
     }
     save_index();
     return res;
@@ -547,6 +568,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
     }
     std::vector<uint32_t> changed;
     bool resynced = false;
+    bool in_sync = dirs_in_sync();
     // Renames within cur/ go through its descriptor (no path walk per message).
     int cur_fd = ::open((dir_ + "/cur").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (uint32_t uid : uids) {
@@ -585,6 +607,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
             if (errno != ENOENT || resynced) break;
             sync_locked(false);  // renamed or expunged by another process
             resynced = true;
+            in_sync = false;
         }
     }
     // The renames are the acknowledged change: on disk before the reply (the index that
@@ -601,6 +624,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
         }
     }
     if (cur_fd >= 0) ::close(cur_fd);
+    if (!changed.empty()) dirs_changed_by_us(in_sync);
     save_index();
     return changed;
 }
@@ -608,6 +632,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
 std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, bool deleted_only) {
     std::vector<uint32_t> done;
     uint64_t bytes = 0;
+    bool in_sync = dirs_in_sync();
     for (uint32_t uid : uids) {
         IndexRecord* r = find_record(uid);
         if (!r) continue;
@@ -619,6 +644,7 @@ std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, 
     if (done.empty()) return done;
     if (usage_) usage_->add(-static_cast<int64_t>(bytes), -static_cast<int64_t>(done.size()));
     fs::fsync_dir(dir_ + "/cur");
+    dirs_changed_by_us(in_sync);
     std::unordered_set<uint32_t> g(done.begin(), done.end());
     std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
     for (uint32_t uid : done) record_expunge(uid);

@@ -194,6 +194,14 @@ class Folder {
     };
     DirsKey dirs_key() const;
     DirsKey dirs_key_;
+    // Own changes to new/ and cur/: when the directories were in sync before (their
+    // mtimes as last scanned), the key after the change counts as scanned, so the sync
+    // that follows a STORE, EXPUNGE, APPEND or COPY does not rescan. The key is stored as
+    // not valid: once it is a second old, one full scan runs anyway and finds what another
+    // process may have changed within the same timestamp tick.
+    bool dirs_in_sync() const;
+    void dirs_changed_by_us(bool was_in_sync);
+    bool dirs_own_ = false;
     std::unordered_map<std::string, uint32_t> uid_by_base_;
     Keywords keywords_;
     IndexData idx_;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "core/fs.h"
 #include "mailbox/flags.h"
@@ -214,6 +215,34 @@ TEST(MailboxFolder, StaleIndexAfterCrashKeepsModseqsAndVanished) {
     auto vanished = f.vanished_since(seen_modseq, &complete);
     EXPECT_TRUE(complete);
     EXPECT_EQ(vanished, std::vector<uint32_t>{3});
+}
+
+// After its own change the folder does not rescan; another process's change within the
+// same timestamp tick is found by the one full scan once the directory is a second old.
+TEST(MailboxFolder, OwnChangesSkipTheRescanButSameTickChangesAreFoundLater) {
+    TempDir t;
+    Folder f(t.path, "host");
+    add(f, "a");
+    add(f, "b");
+    f.sync(false);
+    std::vector<uint32_t> changed = f.store_flags({1}, FlagOp::Add, kFlagged, {});
+    ASSERT_EQ(changed, std::vector<uint32_t>{1});
+    struct stat cur {};
+    ASSERT_EQ(::stat((t.path + "/cur").c_str(), &cur), 0);
+    auto msgs = f.messages();
+    std::string from = msgs[1].path, to = from.substr(0, from.rfind(":2,")) + ":2,S";
+    ASSERT_EQ(::rename(from.c_str(), to.c_str()), 0);
+    struct timespec same[2] = {cur.st_atim, cur.st_mtim};  // as if in the same tick
+    ASSERT_EQ(::utimensat(AT_FDCWD, (t.path + "/cur").c_str(), same, 0), 0);
+    EXPECT_TRUE(f.sync(false).flags_changed.empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    EXPECT_EQ(f.sync(false).flags_changed, std::vector<uint32_t>{2});
+    EXPECT_EQ(f.message(2)->flags, kSeen);
+    // A change with a new mtime is seen at once.
+    from = f.message(2)->path;
+    to = from.substr(0, from.rfind(":2,")) + ":2,RS";
+    ASSERT_EQ(::rename(from.c_str(), to.c_str()), 0);
+    EXPECT_EQ(f.sync(false).flags_changed, std::vector<uint32_t>{2});
 }
 
 TEST(MailboxFolder, CacheKeptAcrossOpensDroppedOnExpungeAndUidvalidity) {
