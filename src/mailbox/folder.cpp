@@ -34,6 +34,24 @@ void scan_dir(const std::string& dir, bool in_new, std::vector<DirEntry>& out) {
     ::closedir(d);
 }
 
+// Whether new/ or cur/ holds any file (stops at the first one).
+bool has_messages(const std::string& dir) {
+    for (const char* sub : {"/new", "/cur"}) {
+        DIR* d = ::opendir((dir + sub).c_str());
+        if (!d) continue;
+        bool any = false;
+        while (dirent* de = ::readdir(d)) {
+            if (de->d_name[0] != '.') {
+                any = true;
+                break;
+            }
+        }
+        ::closedir(d);
+        if (any) return true;
+    }
+    return false;
+}
+
 // new/ first: a file moved new/ -> cur/ between the two reads is then seen twice, never
 // missed; the cur/ entry wins.
 std::vector<DirEntry> scan_maildir(const std::string& dir) {
@@ -144,15 +162,17 @@ void Folder::load() {
             // UIDs are truly lost: a new UIDVALIDITY (RFC 9051 §2.3.1.1). A folder that
             // has messages already had one, at most "now": take the next second.
             u.uidvalidity = static_cast<uint32_t>(::time(nullptr));
-            if (!scan_maildir(dir_).empty()) ++u.uidvalidity;
+            if (has_messages(dir_)) ++u.uidvalidity;
             if (index && index->uidvalidity >= u.uidvalidity) {
                 u.uidvalidity = index->uidvalidity + 1;
             }
         }
-        UidlistLock lock(dir_);
-        lock.commit(u.serialize());
+        // Written by the sync that follows (with the UIDs of the files it finds), under
+        // the lock; until then nothing has been handed out.
+        uidlist_ = std::move(u);
         uidlist_stat_ = {};
-        reload_uidlist_if_changed();
+        uidlist_unsaved_ = true;
+        rebuild_base_map();
     }
     if (index && index->uidvalidity == uidlist_.uidvalidity) {
         idx_ = std::move(*index);
@@ -163,7 +183,7 @@ void Folder::load() {
         // were expunged after this index was written, and VANISHED must report them.
         std::vector<uint32_t> dropped;
         std::erase_if(idx_.records, [&](const IndexRecord& r) {
-            auto it = uid_by_base_.find(std::string(base_of(r.filename)));
+            auto it = uid_by_base_.find(base_of(r.filename));
             bool gone = it == uid_by_base_.end() || it->second != r.uid;
             if (gone) dropped.push_back(r.uid);
             return gone;
@@ -210,13 +230,14 @@ std::vector<uint32_t> Folder::update_uidlist(const std::vector<std::string>& add
                                              const std::vector<uint32_t>& remove) {
     UidlistLock lock(dir_);
     reload_uidlist_if_changed();  // another process may have written it meanwhile
+    uidlist_unsaved_ = false;
     std::vector<uint32_t> uids;
     if (!remove.empty()) {
         std::unordered_set<uint32_t> gone(remove.begin(), remove.end());
         std::erase_if(uidlist_.entries, [&](const UidlistEntry& e) { return gone.count(e.uid); });
     }
     for (const auto& name : add) {
-        auto it = uid_by_base_.find(std::string(base_of(name)));
+        auto it = uid_by_base_.find(base_of(name));
         if (it != uid_by_base_.end()) {
             uids.push_back(it->second);  // numbered by the other process
             continue;
@@ -338,7 +359,7 @@ SyncResult Folder::sync_locked(bool see_new) {
     std::vector<DirEntry> fresh;       // not in the uidlist
     std::vector<IndexRecord> rebuilt;  // in the uidlist, not in the index
     auto visit = [&](const DirEntry& f) {
-        auto it = uid_by_base_.find(std::string(base_of(f.name)));
+        auto it = uid_by_base_.find(base_of(f.name));
         if (it == uid_by_base_.end()) {
             fresh.push_back(f);
             return;
@@ -371,7 +392,7 @@ SyncResult Folder::sync_locked(bool see_new) {
         std::vector<DirEntry> again = scan_maildir(dir_);
         size_t before_fresh = fresh.size(), before_rebuilt = rebuilt.size();
         for (const auto& f : again) {
-            auto it = uid_by_base_.find(std::string(base_of(f.name)));
+            auto it = uid_by_base_.find(base_of(f.name));
             if (it == uid_by_base_.end()) continue;
             if (IndexRecord* r = find_record(it->second); r && !seen[r - idx_.records.data()]) {
                 visit(f);
@@ -393,11 +414,24 @@ SyncResult Folder::sync_locked(bool see_new) {
         touch();
     }
 
-    // Files with a UID but no index record (index lost or behind): stat once.
+    // Files with a UID but no index record (index lost or behind): stat once, relative to
+    // the directory (no path walk per file).
+    struct DirFds {
+        int fd[2] = {-1, -1};  // cur/, new/
+        ~DirFds() {
+            for (int f : fd)
+                if (f >= 0) ::close(f);
+        }
+    } dfd;
     auto fill = [&](IndexRecord& rec) {
         struct stat st {};
-        std::string p = path_of(rec);
-        bool ok = ::stat(p.c_str(), &st) == 0;
+        int& fd = dfd.fd[rec.in_new ? 1 : 0];
+        if (fd < 0) {
+            fd = ::open((dir_ + (rec.in_new ? "/new" : "/cur")).c_str(),
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        bool ok = fd >= 0 ? ::fstatat(fd, rec.filename.c_str(), &st, 0) == 0
+                          : ::stat(path_of(rec).c_str(), &st) == 0;
         auto sz = size_from_name(base_of(rec.filename));
         rec.size = sz ? *sz : ok ? static_cast<uint64_t>(st.st_size) : 0;
         rec.internal_date = ok ? st.st_mtime : ::time(nullptr);
@@ -412,10 +446,12 @@ SyncResult Folder::sync_locked(bool see_new) {
     }
 
     // New files: UIDs in name order (Maildir names start with the delivery time).
-    std::unordered_set<std::string> dup;
+    std::unordered_set<std::string_view> dup;
+    dup.reserve(fresh.size());
     std::vector<DirEntry> unique;
+    unique.reserve(fresh.size());
     for (auto& f : fresh) {
-        if (dup.insert(std::string(base_of(f.name))).second) unique.push_back(f);
+        if (dup.insert(base_of(f.name)).second) unique.push_back(std::move(f));
     }
     std::sort(unique.begin(), unique.end(),
               [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
@@ -437,6 +473,7 @@ SyncResult Folder::sync_locked(bool see_new) {
             touch();
         }
     }
+    if (uidlist_unsaved_) update_uidlist({}, {});  // a new folder's first uidlist
     std::sort(res.added.begin(), res.added.end());
 
     if (see_new) {

@@ -202,7 +202,12 @@ class Folder {
     bool dirs_in_sync() const;
     void dirs_changed_by_us(bool was_in_sync);
     bool dirs_own_ = false;
-    std::unordered_map<std::string, uint32_t> uid_by_base_;
+    struct NameHash {  // lookups by string_view, without a string per directory entry
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> uid_by_base_;
+    bool uidlist_unsaved_ = false;  // made in memory by load(), not written yet
     Keywords keywords_;
     IndexData idx_;
     bool index_dirty_ = false;
