@@ -198,6 +198,9 @@ void Folder::load() {
         touch();
     }
     cache_.load(uidlist_.uidvalidity);
+    // The first write waits like any other: a first SELECT of a big folder does not pay
+    // for an index it has just built.
+    index_saved_ns_ = steady_ns();
     loaded_ = true;
 }
 

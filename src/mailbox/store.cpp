@@ -225,6 +225,7 @@ void Store::subscribe(const std::string& name, bool on) {
 void Store::ensure_standard_folders() {
     folder("INBOX")->sync(false);
     std::vector<std::string> made;
+    bool subs_written = false;
     for (const auto& s : kStandard) {
         if (make_folder(s[0]) == StoreError::None) made.push_back(s[0]);
     }
@@ -240,11 +241,15 @@ void Store::ensure_standard_folders() {
             subs.push_back(n);
             changed = true;
         }
-        // Its fsync of the root commits the new folders' directories with it.
+        subs_written = changed;
+        // Its fsyncs commit the new folders' directories with it (one journal commit).
+        // No fsync per folder: each costs a disk cache flush even when the journal holds
+        // nothing new for it, and nothing is acknowledged in a standard folder that is
+        // not fsync'd there (APPEND, COPY and delivery fsync its cur/, which carries the
+        // folder's own creation); one lost in a crash is made again at the next login.
         if (changed) save_subscriptions(subs);
     }
-    for (const auto& n : made) fs::fsync_dir(folder_path(n));
-    if (!made.empty()) fs::fsync_dir(root_);
+    if (!made.empty() && !subs_written) fs::fsync_dir(root_);
 }
 
 QuotaUsage Store::quota_usage() {
