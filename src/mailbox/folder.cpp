@@ -730,7 +730,9 @@ void Folder::set_cached(uint32_t uid, std::string_view envelope, std::string_vie
     std::lock_guard lock(mu_);
     ensure_loaded();
     if (uint64_t h = name_hash_of(uid)) {
-        if (cache_.size() < 4096) cache_.reserve(idx_.records.size() * 2048);  // a first fill
+        if (cache_.size() < 4096) {  // a first fill: room for the folder, within reason
+            cache_.reserve(std::min(idx_.records.size() * 2048, kCacheReserveMax));
+        }
         cache_.put_structure(uid, h, envelope, bodystructure, header ? &*header : nullptr);
         flush_cache_if_due();
     }

@@ -83,6 +83,8 @@ constexpr int64_t kIndexWriteIntervalMs = 1000;
 constexpr uint64_t kModseqReserve = 1000000;
 // magpie-cache appends are batched up to this size or kIndexWriteIntervalMs.
 constexpr size_t kCacheFlushBytes = 1 << 20;
+// The most a first cache fill reserves up front (2 KB per message below it).
+constexpr size_t kCacheReserveMax = 32 << 20;
 
 class Folder {
   public:
