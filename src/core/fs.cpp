@@ -57,6 +57,21 @@ void write_file_atomic(const std::string& path, std::string_view data, int mode)
     fsync_dir(std::filesystem::path(path).parent_path().string());
 }
 
+void replace_file(const std::string& path, std::string_view data, int mode) {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) fail("open " + tmp);
+    try {
+        write_all(fd, data);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename " + tmp);
+}
+
 std::string read_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail("open " + path);
