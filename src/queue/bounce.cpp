@@ -46,17 +46,10 @@ std::string queue_dsn(const std::string& queue_dir, const std::string& hostname,
         log::info("bounce", "{}: sender <{}> cannot receive the notification; sent to {}", orig.id,
                   orig.sender, postmaster);
     }
-    Writer w(queue_dir, new_queue_id());
-    w.append(msg);
-    env.id = w.id();
-    env.arrival = now;
-    env.listener = "local";
-    env.protocol = "local";
-    env.size = w.size();
     auto block = mime::parse_header(msg, 0, 100);
     if (auto* mid = mime::find_field(block.fields, "message-id"))
         env.message_id = mime::unfold_trim(mid->raw_value);
-    w.commit(env);
+    enqueue_local(queue_dir, env, msg, now);
     log::info("bounce", "{}: sender non-delivery notification: {}", orig.id, env.id);
     return env.id;
 }

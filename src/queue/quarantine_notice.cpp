@@ -125,16 +125,9 @@ std::string queue_quarantine_notice(const std::string& queue_dir, const std::str
     int64_t now = static_cast<int64_t>(std::time(nullptr));
     std::string msg =
         make_quarantine_notice({entry->env, subject, report, hostname, postmaster, now});
-    Writer w(queue_dir, new_queue_id());
-    w.append(msg);
-    env.id = w.id();
-    env.arrival = now;
-    env.listener = "local";
-    env.protocol = "local";
     if (has_8bit(msg)) env.body = "8BITMIME";
-    env.size = w.size();
     env.message_id = fmt::format("<{}.{}.quarantine@{}>", now, clean(id, 64), clean(hostname, 255));
-    w.commit(env);
+    enqueue_local(queue_dir, env, msg, now);
     log::info("filter", "{}: quarantine notification to <{}>: {}", id, postmaster, env.id);
     return env.id;
 }

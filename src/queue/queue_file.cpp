@@ -160,7 +160,9 @@ Writer::~Writer() {
     if (!done_) abort();
 }
 
-std::string Writer::tmp_path() const { return tmp_dir(queue_dir_) + "/" + id_ + ".msg-tmp"; }
+std::string Writer::tmp_path() const {
+    return tmp_dir(queue_dir_) + "/" + id_ + ".msg-tmp";
+}
 
 void Writer::flush() {
     if (buf_.empty()) return;
@@ -210,6 +212,19 @@ void Writer::commit(const Envelope& env) {
     buf_.clear();
     buf_.shrink_to_fit();
     done_ = true;
+}
+
+std::string enqueue_local(const std::string& queue_dir, Envelope& env, std::string_view msg,
+                          int64_t now) {
+    Writer w(queue_dir, new_queue_id());
+    w.append(msg);
+    env.id = w.id();
+    env.arrival = now;
+    env.listener = "local";
+    env.protocol = "local";
+    env.size = w.size();
+    w.commit(env);
+    return env.id;
 }
 
 void Writer::abort() {

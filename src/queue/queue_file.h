@@ -78,6 +78,12 @@ class Writer {
     std::string buf_;  // bounded write buffer (kWriteBuffer), never the whole message
 };
 
+// Queues a message Magpie wrote itself (a bounce, a notice): a new ID, `msg` as its bytes,
+// `env` completed with the ID, `now` as arrival, listener and protocol "local", the size.
+// Returns the ID.
+std::string enqueue_local(const std::string& queue_dir, Envelope& env, std::string_view msg,
+                          int64_t now);
+
 // A committed queue entry, read back.
 struct Entry {
     Envelope env;

@@ -69,8 +69,12 @@ std::vector<std::map<std::string, std::string>> status_groups(std::string_view b
 
 void expect_crlf_only(const std::string& m) {
     for (size_t i = 0; i < m.size(); ++i) {
-        if (m[i] == '\n') ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "bare LF at " << i;
-        if (m[i] == '\r') ASSERT_TRUE(i + 1 < m.size() && m[i + 1] == '\n') << "bare CR at " << i;
+        if (m[i] == '\n') {
+            ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "bare LF at " << i;
+        }
+        if (m[i] == '\r') {
+            ASSERT_TRUE(i + 1 < m.size() && m[i + 1] == '\n') << "bare CR at " << i;
+        }
     }
 }
 
