@@ -174,7 +174,9 @@ std::string expand(const MacroString& m, const std::function<std::string(char)>&
         }
         std::string v = transform(t, value(t.letter));
         out += t.url_escape ? url_escape(v) : v;
+        if (out.size() > 2 * kMaxExpansion) out.erase(0, out.size() - kMaxExpansion);
     }
+    if (out.size() > kMaxExpansion) out.erase(0, out.size() - kMaxExpansion);
     return out;
 }
 

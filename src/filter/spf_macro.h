@@ -41,6 +41,11 @@ std::optional<MacroString> parse_macro_string(std::string_view text, MacroContex
 // "." toplabel ["."] (§7.1, domain-end).
 std::optional<MacroString> parse_domain_spec(std::string_view text, std::string* error);
 
+// An expansion keeps at most its last kMaxExpansion bytes: a domain-spec is cut from the
+// left to 253 bytes anyway (§4.6.4 / §5), and a hostile record of many long macros must not
+// cost megabytes per term.
+inline constexpr size_t kMaxExpansion = 4096;
+
 // Expands a parsed macro-string; `value` gives the raw value of a (lower case) letter.
 std::string expand(const MacroString& m, const std::function<std::string(char)>& value);
 

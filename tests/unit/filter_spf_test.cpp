@@ -865,6 +865,18 @@ TEST(FilterSpfMacro, TransformersAndEscapes) {
     EXPECT_EQ(spf::url_escape("a b/\xC3\xA9"), "a%20b%2F%C3%A9");
 }
 
+TEST(FilterSpfMacro, ExpansionIsBoundedAndKeepsItsEnd) {
+    std::string text;
+    for (int i = 0; i < 2000; ++i) text += "%{S}.";
+    text += "end.example";
+    auto m = spf::parse_macro_string(text, spf::MacroContext::Domain, nullptr);
+    ASSERT_TRUE(m);
+    std::string long_value(300, 'x');
+    std::string out = spf::expand(*m, [&](char) { return long_value; });
+    EXPECT_EQ(out.size(), spf::kMaxExpansion);
+    EXPECT_TRUE(out.ends_with("x.end.example"));
+}
+
 TEST(FilterSpfMacro, SyntaxErrors) {
     for (const char* bad :
          {"%{d0}.example.com", "%{x}.example.com", "%{c}.example.com", "%{r}.example.com",
