@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/strings.h"
+#include "filter/public_suffix.h"
 #include "mime/address.h"
 #include "mime/text_extract.h"
 
@@ -14,21 +15,21 @@ namespace magpie::filter {
 
 namespace {
 
-const mime::HeaderField* field(const mime::Message& m, std::string_view name) { return m.root.header(name); }
+const mime::HeaderField* field(const mime::Message& m, std::string_view name) {
+    return m.root.header(name);
+}
 
 std::string domain_of(std::string_view address) {
     auto at = address.rfind('@');
     return at == std::string_view::npos ? std::string() : to_lower(address.substr(at + 1));
 }
 
-// The registered-looking part of a domain: its last two labels (a cheap stand-in for the
-// public suffix list, enough to tell "mail.example.com" and "example.com" apart from
-// "example.net").
+// The organizational domain by the Public Suffix List ("mail.example.co.uk" and
+// "example.co.uk" are the same sender, "a.co.uk" and "b.co.uk" are not); the name itself
+// when it is a public suffix.
 std::string base_domain(std::string_view d) {
-    auto last = d.rfind('.');
-    if (last == std::string_view::npos || last == 0) return std::string(d);
-    auto prev = d.rfind('.', last - 1);
-    return std::string(prev == std::string_view::npos ? d : d.substr(prev + 1));
+    std::string org = PublicSuffixList::system().organizational_domain(d);
+    return org.empty() ? std::string(d) : org;
 }
 
 bool all_caps(std::string_view s) {
@@ -43,10 +44,12 @@ bool all_caps(std::string_view s) {
 bool has_html_only(const mime::Part& p) {
     if (p.is_multipart()) {
         if (p.subtype == "alternative") {
-            return std::none_of(p.children.begin(), p.children.end(),
-                                [](const mime::Part& c) { return c.is_text() && c.subtype == "plain"; }) &&
-                   std::any_of(p.children.begin(), p.children.end(),
-                               [](const mime::Part& c) { return c.is_text() && c.subtype == "html"; });
+            return std::none_of(
+                       p.children.begin(), p.children.end(),
+                       [](const mime::Part& c) { return c.is_text() && c.subtype == "plain"; }) &&
+                   std::any_of(p.children.begin(), p.children.end(), [](const mime::Part& c) {
+                       return c.is_text() && c.subtype == "html";
+                   });
         }
         return !p.children.empty() && has_html_only(p.children.front());
     }
@@ -56,7 +59,9 @@ bool has_html_only(const mime::Part& p) {
 bool is_ip_host(std::string_view host) {
     if (host.empty()) return false;
     if (host.front() == '[') return true;
-    return std::all_of(host.begin(), host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }) &&
+    return std::all_of(
+               host.begin(), host.end(),
+               [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }) &&
            std::count(host.begin(), host.end(), '.') == 3;
 }
 
@@ -91,7 +96,8 @@ bool phishing_link(std::string_view html) {
             shown = h;
         } else {
             std::string t(trim(text));
-            if (t.rfind("www.", 0) == 0 && t.find(' ') == std::string::npos) shown = t.substr(0, t.find('/'));
+            if (t.rfind("www.", 0) == 0 && t.find(' ') == std::string::npos)
+                shown = t.substr(0, t.find('/'));
         }
         if (!target.empty() && !shown.empty() && shown.find('.') != std::string::npos &&
             base_domain(shown) != base_domain(target)) {
@@ -127,7 +133,9 @@ std::string first_html(std::string_view data, const mime::Part& p, int depth = 0
 
 }  // namespace
 
-bool has_gtube(std::string_view data) { return data.find(kGtube) != std::string_view::npos; }
+bool has_gtube(std::string_view data) {
+    return data.find(kGtube) != std::string_view::npos;
+}
 
 void run_heuristics(const RuleContext& ctx, Verdict& v) {
     const auto& m = ctx.msg;
@@ -143,7 +151,8 @@ void run_heuristics(const RuleContext& ctx, Verdict& v) {
         std::string env = domain_of(ctx.sender);
         for (const auto& a : addrs) {
             if (a.group_start || a.group_end || a.host.empty()) continue;
-            if (base_domain(to_lower(a.host)) != base_domain(env)) v.add("FROM_NEQ_ENVFROM", 0.5, to_lower(a.host));
+            if (base_domain(to_lower(a.host)) != base_domain(env))
+                v.add("FROM_NEQ_ENVFROM", 0.5, to_lower(a.host));
             break;
         }
     }

@@ -119,6 +119,21 @@ TEST(FilterPipeline, HeuristicsFire) {
     EXPECT_NE(v.status_header(s.spam_flag_threshold).find("Yes, score="), std::string::npos);
 }
 
+TEST(FilterPipeline, FromEnvelopeMismatchUsesThePublicSuffixList) {
+    auto with_from = [](const std::string& from) {
+        std::string m = kClean;
+        m.replace(m.find("From: A <a@remote.example>"), 26, "From: A <" + from + ">");
+        return m;
+    };
+    store::Settings s;
+    // Same organizational domain under a two-label public suffix: no mismatch.
+    std::string same = with_from("news@mail.shop.co.uk");
+    EXPECT_FALSE(has(scan(request(same, "bounce@shop.co.uk"), s, {}), "FROM_NEQ_ENVFROM"));
+    // Different registrants of co.uk (the last two labels alone would call them equal).
+    std::string other = with_from("a@other.co.uk");
+    EXPECT_TRUE(has(scan(request(other, "bounce@shop.co.uk"), s, {}), "FROM_NEQ_ENVFROM"));
+}
+
 TEST(FilterPipeline, ForgedReceivedOfOurHost) {
     std::string m = "Received: from a by mx.test with ESMTP\r\nReceived: from b by mx.test\r\n" + kClean.substr(kClean.find("From:"));
     Verdict v = scan(request(m), store::Settings{}, {});
