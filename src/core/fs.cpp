@@ -11,7 +11,9 @@
 
 namespace magpie::fs {
 
-static void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
+static void fail(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
 
 void write_all(int fd, std::string_view data) {
     while (!data.empty()) {
@@ -40,13 +42,17 @@ void fsync_dir(const std::string& dir) {
     }
 }
 
-void write_file_atomic(const std::string& path, std::string_view data, int mode) {
+namespace {
+
+// Writes `data` to PATH.tmp and renames it over `path`; with `durable`, the file and then
+// its directory are fsync'd.
+void replace_via_tmp(const std::string& path, std::string_view data, int mode, bool durable) {
     std::string tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) fail("open " + tmp);
     try {
         write_all(fd, data);
-        fsync_fd(fd);
+        if (durable) fsync_fd(fd);
     } catch (...) {
         ::close(fd);
         ::unlink(tmp.c_str());
@@ -54,7 +60,17 @@ void write_file_atomic(const std::string& path, std::string_view data, int mode)
     }
     ::close(fd);
     if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename " + tmp);
-    fsync_dir(std::filesystem::path(path).parent_path().string());
+    if (durable) fsync_dir(std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, std::string_view data, int mode) {
+    replace_via_tmp(path, data, mode, true);
+}
+
+void replace_file(const std::string& path, std::string_view data, int mode) {
+    replace_via_tmp(path, data, mode, false);
 }
 
 std::string read_file(const std::string& path) {

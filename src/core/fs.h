@@ -11,6 +11,9 @@ void fsync_fd(int fd);
 void fsync_dir(const std::string& dir);
 // Writes `data` to path.tmp, fsyncs it, renames over `path` and fsyncs the directory.
 void write_file_atomic(const std::string& path, std::string_view data, int mode = 0600);
+// Writes `data` to path.tmp and renames it over `path`, without any fsync: for caches that
+// may be lost in a crash (a reader must then detect a missing, empty or torn file).
+void replace_file(const std::string& path, std::string_view data, int mode = 0600);
 std::string read_file(const std::string& path);
 void make_dirs(const std::string& path, int mode = 0700);
 

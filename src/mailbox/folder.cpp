@@ -2,6 +2,7 @@
 #include "mailbox/folder.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,24 @@ void scan_dir(const std::string& dir, bool in_new, std::vector<DirEntry>& out) {
     ::closedir(d);
 }
 
+// Whether new/ or cur/ holds any file (stops at the first one).
+bool has_messages(const std::string& dir) {
+    for (const char* sub : {"/new", "/cur"}) {
+        DIR* d = ::opendir((dir + sub).c_str());
+        if (!d) continue;
+        bool any = false;
+        while (dirent* de = ::readdir(d)) {
+            if (de->d_name[0] != '.') {
+                any = true;
+                break;
+            }
+        }
+        ::closedir(d);
+        if (any) return true;
+    }
+    return false;
+}
+
 // new/ first: a file moved new/ -> cur/ between the two reads is then seen twice, never
 // missed; the cur/ entry wins.
 std::vector<DirEntry> scan_maildir(const std::string& dir) {
@@ -50,14 +69,31 @@ uint64_t modseq_base() {
         duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+int64_t steady_ns() {
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+constexpr int64_t kIndexWriteIntervalNs = kIndexWriteIntervalMs * 1000000LL;
+
 }  // namespace
 
 Folder::Folder(std::string dir, std::string hostname, std::shared_ptr<UsageCache> usage)
-    : dir_(std::move(dir)), host_(std::move(hostname)), usage_(std::move(usage)) {}
+    : dir_(std::move(dir)),
+      host_(std::move(hostname)),
+      usage_(std::move(usage)),
+      cache_(dir_ + "/magpie-cache") {}
 
 Folder::~Folder() {
     try {
-        save_index();
+        if (loaded_ && (index_dirty_ || idx_.modseq_reserved != idx_.highest_modseq)) {
+            idx_.modseq_reserved = idx_.highest_modseq;
+            write_index(dir_ + "/magpie-index", idx_, true);
+        }
+    } catch (const std::exception&) {
+    }
+    try {
+        if (loaded_) cache_.flush();
     } catch (const std::exception&) {
     }
 }
@@ -93,6 +129,10 @@ void Folder::reload_uidlist_if_changed() {
         idx_ = IndexData{};  // another process renumbered: nothing cached is valid
         idx_.uidvalidity = fresh.uidvalidity;
         idx_.highest_modseq = idx_.expunge_floor = modseq_base();
+        // A fresh index needs no durable reservation: lost, it is rebuilt from the clock
+        // again, which is above every modseq handed out (they step by one per change).
+        idx_.modseq_reserved = idx_.highest_modseq + kModseqReserve;
+        if (loaded_) cache_.reset(fresh.uidvalidity);
         touch();
     }
     uidlist_ = std::move(fresh);
@@ -122,29 +162,45 @@ void Folder::load() {
             // UIDs are truly lost: a new UIDVALIDITY (RFC 9051 §2.3.1.1). A folder that
             // has messages already had one, at most "now": take the next second.
             u.uidvalidity = static_cast<uint32_t>(::time(nullptr));
-            if (!scan_maildir(dir_).empty()) ++u.uidvalidity;
+            if (has_messages(dir_)) ++u.uidvalidity;
             if (index && index->uidvalidity >= u.uidvalidity) {
                 u.uidvalidity = index->uidvalidity + 1;
             }
         }
-        UidlistLock lock(dir_);
-        lock.commit(u.serialize());
+        // Written by the sync that follows (with the UIDs of the files it finds), under
+        // the lock; until then nothing has been handed out.
+        uidlist_ = std::move(u);
         uidlist_stat_ = {};
-        reload_uidlist_if_changed();
+        uidlist_unsaved_ = true;
+        rebuild_base_map();
     }
     if (index && index->uidvalidity == uidlist_.uidvalidity) {
         idx_ = std::move(*index);
-        // Keep only records whose UID still names the same file in the uidlist.
+        // The index may be older than the last changes (it is not fsync'd each time): go
+        // past every modseq that may have been handed out since its last durable write.
+        idx_.highest_modseq = std::max(idx_.highest_modseq, idx_.modseq_reserved);
+        // Keep only records whose UID still names the same file in the uidlist; the others
+        // were expunged after this index was written, and VANISHED must report them.
+        std::vector<uint32_t> dropped;
         std::erase_if(idx_.records, [&](const IndexRecord& r) {
-            auto it = uid_by_base_.find(std::string(base_of(r.filename)));
-            return it == uid_by_base_.end() || it->second != r.uid;
+            auto it = uid_by_base_.find(base_of(r.filename));
+            bool gone = it == uid_by_base_.end() || it->second != r.uid;
+            if (gone) dropped.push_back(r.uid);
+            return gone;
         });
+        for (uint32_t uid : dropped) record_expunge(uid);
+        if (!dropped.empty()) touch();
     } else {
         idx_ = IndexData{};
         idx_.uidvalidity = uidlist_.uidvalidity;
         idx_.highest_modseq = idx_.expunge_floor = modseq_base();
+        idx_.modseq_reserved = idx_.highest_modseq + kModseqReserve;  // see above
         touch();
     }
+    cache_.load(uidlist_.uidvalidity);
+    // The first write waits like any other: a first SELECT of a big folder does not pay
+    // for an index it has just built.
+    index_saved_ns_ = steady_ns();
     loaded_ = true;
 }
 
@@ -177,13 +233,14 @@ std::vector<uint32_t> Folder::update_uidlist(const std::vector<std::string>& add
                                              const std::vector<uint32_t>& remove) {
     UidlistLock lock(dir_);
     reload_uidlist_if_changed();  // another process may have written it meanwhile
+    uidlist_unsaved_ = false;
     std::vector<uint32_t> uids;
     if (!remove.empty()) {
         std::unordered_set<uint32_t> gone(remove.begin(), remove.end());
         std::erase_if(uidlist_.entries, [&](const UidlistEntry& e) { return gone.count(e.uid); });
     }
     for (const auto& name : add) {
-        auto it = uid_by_base_.find(std::string(base_of(name)));
+        auto it = uid_by_base_.find(base_of(name));
         if (it != uid_by_base_.end()) {
             uids.push_back(it->second);  // numbered by the other process
             continue;
@@ -200,10 +257,35 @@ std::vector<uint32_t> Folder::update_uidlist(const std::vector<std::string>& add
     return uids;
 }
 
-void Folder::save_index() {
+// The index is a cache of what the Maildir and the uidlist say, except for modseqs, which
+// must never go backwards (RFC 7162 §3.1.1). So it is replaced without fsync, at most once
+// per kIndexWriteIntervalMs, unless modseqs passed the reserved value of the last durable
+// write: then a durable write reserves kModseqReserve more before any of them is seen. A
+// crash leaves an older index, whose reservation is above every modseq handed out.
+void Folder::save_index(bool now) {
     if (!index_dirty_) return;
-    write_index(dir_ + "/magpie-index", idx_);
+    bool durable = idx_.highest_modseq > idx_.modseq_reserved;
+    int64_t t = steady_ns();
+    if (!durable && !now && t - index_saved_ns_ < kIndexWriteIntervalNs) return;
+    if (durable) idx_.modseq_reserved = idx_.highest_modseq + kModseqReserve;
+    write_index(dir_ + "/magpie-index", idx_, durable);
     index_dirty_ = false;
+    index_saved_ns_ = t;
+}
+
+void Folder::flush_cache_if_due() {
+    int64_t t = steady_ns();
+    if (cache_.unflushed_bytes() < kCacheFlushBytes &&
+        t - cache_flushed_ns_ < kIndexWriteIntervalNs) {
+        return;
+    }
+    cache_.flush();
+    cache_flushed_ns_ = t;
+}
+
+uint64_t Folder::name_hash_of(uint32_t uid) {
+    IndexRecord* r = find_record(uid);
+    return r ? cache_name_hash(base_of(r->filename)) : 0;
 }
 
 std::string Folder::path_of(const IndexRecord& r) const {
@@ -246,6 +328,19 @@ Folder::DirsKey Folder::dirs_key() const {
     return k;
 }
 
+bool Folder::dirs_in_sync() const {
+    DirsKey k = dirs_key();
+    return k.mtime_ns[0] != 0 && k.mtime_ns[0] == dirs_key_.mtime_ns[0] &&
+           k.mtime_ns[1] == dirs_key_.mtime_ns[1];
+}
+
+void Folder::dirs_changed_by_us(bool was_in_sync) {
+    if (!was_in_sync) return;  // someone else's change is pending: the next sync scans
+    dirs_key_ = dirs_key();
+    dirs_key_.valid = false;
+    dirs_own_ = true;
+}
+
 SyncResult Folder::sync_locked(bool see_new) {
     if (!loaded_) load();
     SyncResult res;
@@ -256,14 +351,18 @@ SyncResult Folder::sync_locked(bool see_new) {
     if (see_new) {
         for (auto& r : idx_.records) has_new |= r.in_new;
     }
-    if (key.valid && key == dirs_key_ && uidlist_before == uidlist_stat_ && !has_new) return res;
+    if ((key.valid || dirs_own_) && key == dirs_key_ && uidlist_before == uidlist_stat_ &&
+        !has_new) {
+        return res;
+    }
     dirs_key_ = key;
+    dirs_own_ = false;
     std::vector<DirEntry> files = scan_maildir(dir_);
     std::vector<char> seen(idx_.records.size(), 0);
     std::vector<DirEntry> fresh;       // not in the uidlist
     std::vector<IndexRecord> rebuilt;  // in the uidlist, not in the index
     auto visit = [&](const DirEntry& f) {
-        auto it = uid_by_base_.find(std::string(base_of(f.name)));
+        auto it = uid_by_base_.find(base_of(f.name));
         if (it == uid_by_base_.end()) {
             fresh.push_back(f);
             return;
@@ -296,7 +395,7 @@ SyncResult Folder::sync_locked(bool see_new) {
         std::vector<DirEntry> again = scan_maildir(dir_);
         size_t before_fresh = fresh.size(), before_rebuilt = rebuilt.size();
         for (const auto& f : again) {
-            auto it = uid_by_base_.find(std::string(base_of(f.name)));
+            auto it = uid_by_base_.find(base_of(f.name));
             if (it == uid_by_base_.end()) continue;
             if (IndexRecord* r = find_record(it->second); r && !seen[r - idx_.records.data()]) {
                 visit(f);
@@ -313,15 +412,29 @@ SyncResult Folder::sync_locked(bool see_new) {
         std::unordered_set<uint32_t> g(gone.begin(), gone.end());
         std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
         for (uint32_t uid : gone) record_expunge(uid);
+        cache_.forget(gone);
         res.expunged = gone;
         touch();
     }
 
-    // Files with a UID but no index record (index lost or behind): stat once.
+    // Files with a UID but no index record (index lost or behind): stat once, relative to
+    // the directory (no path walk per file).
+    struct DirFds {
+        int fd[2] = {-1, -1};  // cur/, new/
+        ~DirFds() {
+            for (int f : fd)
+                if (f >= 0) ::close(f);
+        }
+    } dfd;
     auto fill = [&](IndexRecord& rec) {
         struct stat st {};
-        std::string p = path_of(rec);
-        bool ok = ::stat(p.c_str(), &st) == 0;
+        int& fd = dfd.fd[rec.in_new ? 1 : 0];
+        if (fd < 0) {
+            fd = ::open((dir_ + (rec.in_new ? "/new" : "/cur")).c_str(),
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        bool ok = fd >= 0 ? ::fstatat(fd, rec.filename.c_str(), &st, 0) == 0
+                          : ::stat(path_of(rec).c_str(), &st) == 0;
         auto sz = size_from_name(base_of(rec.filename));
         rec.size = sz ? *sz : ok ? static_cast<uint64_t>(st.st_size) : 0;
         rec.internal_date = ok ? st.st_mtime : ::time(nullptr);
@@ -336,10 +449,12 @@ SyncResult Folder::sync_locked(bool see_new) {
     }
 
     // New files: UIDs in name order (Maildir names start with the delivery time).
-    std::unordered_set<std::string> dup;
+    std::unordered_set<std::string_view> dup;
+    dup.reserve(fresh.size());
     std::vector<DirEntry> unique;
+    unique.reserve(fresh.size());
     for (auto& f : fresh) {
-        if (dup.insert(std::string(base_of(f.name))).second) unique.push_back(f);
+        if (dup.insert(base_of(f.name)).second) unique.push_back(std::move(f));
     }
     std::sort(unique.begin(), unique.end(),
               [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
@@ -361,10 +476,13 @@ SyncResult Folder::sync_locked(bool see_new) {
             touch();
         }
     }
+    if (uidlist_unsaved_) update_uidlist({}, {});  // a new folder's first uidlist
     std::sort(res.added.begin(), res.added.end());
 
     if (see_new) {
         // Seen by a session: move to cur/ with an info part (Dovecot appends ":2,").
+        bool in_sync = dirs_in_sync();
+        bool moved = false;
         for (auto& r : idx_.records) {
             if (!r.in_new) continue;
             MaildirName n = parse_maildir_name(r.filename);
@@ -375,7 +493,9 @@ SyncResult Folder::sync_locked(bool see_new) {
             r.in_new = false;
             res.recent.push_back(r.uid);
             touch();
+            moved = true;
         }
+        if (moved) dirs_changed_by_us(in_sync);
     }
     save_index();
     return res;
@@ -488,6 +608,9 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
     }
     std::vector<uint32_t> changed;
     bool resynced = false;
+    bool in_sync = dirs_in_sync();
+    // Renames within cur/ go through its descriptor (no path walk per message).
+    int cur_fd = ::open((dir_ + "/cur").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (uint32_t uid : uids) {
         for (int attempt = 0; attempt < 2; ++attempt) {
             IndexRecord* r = find_record(uid);
@@ -510,7 +633,10 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
             }
             if (f == n.flags && k == n.keywords) break;
             std::string to = make_maildir_name(n.base, f, k);
-            if (::rename(path_of(*r).c_str(), (dir_ + "/cur/" + to).c_str()) == 0) {
+            int rc = cur_fd >= 0 && !r->in_new
+                         ? ::renameat(cur_fd, r->filename.c_str(), cur_fd, to.c_str())
+                         : ::rename(path_of(*r).c_str(), (dir_ + "/cur/" + to).c_str());
+            if (rc == 0) {
                 r->filename = to;
                 r->in_new = false;
                 r->modseq = ++idx_.highest_modseq;
@@ -521,8 +647,24 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
             if (errno != ENOENT || resynced) break;
             sync_locked(false);  // renamed or expunged by another process
             resynced = true;
+            in_sync = false;
         }
     }
+    // The renames are the acknowledged change: on disk before the reply (the index that
+    // follows is only a cache and is not fsync'd).
+    if (!changed.empty()) {
+        if (cur_fd >= 0) {
+            if (::fsync(cur_fd) != 0) {
+                int e = errno;
+                ::close(cur_fd);
+                throw std::system_error(e, std::generic_category(), "fsync " + dir_ + "/cur");
+            }
+        } else {
+            fs::fsync_dir(dir_ + "/cur");
+        }
+    }
+    if (cur_fd >= 0) ::close(cur_fd);
+    if (!changed.empty()) dirs_changed_by_us(in_sync);
     save_index();
     return changed;
 }
@@ -530,6 +672,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
 std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, bool deleted_only) {
     std::vector<uint32_t> done;
     uint64_t bytes = 0;
+    bool in_sync = dirs_in_sync();
     for (uint32_t uid : uids) {
         IndexRecord* r = find_record(uid);
         if (!r) continue;
@@ -541,9 +684,11 @@ std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, 
     if (done.empty()) return done;
     if (usage_) usage_->add(-static_cast<int64_t>(bytes), -static_cast<int64_t>(done.size()));
     fs::fsync_dir(dir_ + "/cur");
+    dirs_changed_by_us(in_sync);
     std::unordered_set<uint32_t> g(done.begin(), done.end());
     std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
     for (uint32_t uid : done) record_expunge(uid);
+    cache_.forget(done);
     touch();
     update_uidlist({}, done);
     save_index();
@@ -580,29 +725,40 @@ std::vector<uint32_t> Folder::vanished_since(uint64_t since, bool* complete) {
     return out;
 }
 
-void Folder::set_cached(uint32_t uid, std::string envelope, std::string bodystructure) {
+void Folder::set_cached(uint32_t uid, std::string_view envelope, std::string_view bodystructure,
+                        std::optional<std::string_view> header) {
     std::lock_guard lock(mu_);
     ensure_loaded();
-    if (IndexRecord* r = find_record(uid)) {
-        r->envelope = std::move(envelope);
-        r->bodystructure = std::move(bodystructure);
-        index_dirty_ = true;  // not in the snapshot
-        int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-        if (now - cache_saved_ns_ >= 1000000000LL) {
-            save_index();
-            cache_saved_ns_ = now;
+    if (uint64_t h = name_hash_of(uid)) {
+        if (cache_.size() < 4096) {  // a first fill: room for the folder, within reason
+            cache_.reserve(std::min(idx_.records.size() * 2048, kCacheReserveMax));
         }
+        cache_.put_structure(uid, h, envelope, bodystructure, header ? &*header : nullptr);
+        flush_cache_if_due();
     }
 }
 
 std::optional<std::pair<std::string, std::string>> Folder::cached(uint32_t uid) {
     std::lock_guard lock(mu_);
     ensure_loaded();
-    IndexRecord* r = find_record(uid);
-    if (!r || (r->envelope.empty() && r->bodystructure.empty())) return std::nullopt;
-    return std::make_pair(r->envelope, r->bodystructure);
+    uint64_t h = name_hash_of(uid);
+    return h ? cache_.structure(uid, h) : std::nullopt;
+}
+
+void Folder::set_cached_header(uint32_t uid, std::string_view header) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    if (uint64_t h = name_hash_of(uid); h && !cache_.has_header(uid, h)) {
+        cache_.put_header(uid, h, header);
+        flush_cache_if_due();
+    }
+}
+
+std::optional<std::string> Folder::cached_header(uint32_t uid) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    uint64_t h = name_hash_of(uid);
+    return h ? cache_.header(uid, h) : std::nullopt;
 }
 
 }  // namespace magpie::mailbox

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mailbox/cache_file.h"
 #include "mailbox/index_file.h"
 #include "mailbox/keywords.h"
 #include "mailbox/uidlist.h"
@@ -75,6 +76,15 @@ struct CopySource {
 };
 
 constexpr size_t kMaxExpungedTracked = 10000;  // VANISHED history kept per folder
+// magpie-index is replaced (without fsync) at most this often; changes in between go out
+// with the next write or when the Folder is destroyed.
+constexpr int64_t kIndexWriteIntervalMs = 1000;
+// Modseqs reserved by each durable index write (see IndexData::modseq_reserved).
+constexpr uint64_t kModseqReserve = 1000000;
+// magpie-cache appends are batched up to this size or kIndexWriteIntervalMs.
+constexpr size_t kCacheFlushBytes = 1 << 20;
+// The most a first cache fill reserves up front (2 KB per message below it).
+constexpr size_t kCacheReserveMax = 32 << 20;
 
 class Folder {
   public:
@@ -82,7 +92,8 @@ class Folder {
     // first use. `hostname` goes into the names of files Magpie writes. Messages added and
     // removed here are counted into `usage` when given.
     Folder(std::string dir, std::string hostname, std::shared_ptr<UsageCache> usage = nullptr);
-    // Writes cache entries that set_cached() has not written yet.
+    // Writes what is not written yet: the index (durably, with no modseqs reserved beyond
+    // the highest, so the next load needs no jump) and the cache.
     ~Folder();
 
     const std::string& dir() const { return dir_; }
@@ -124,11 +135,17 @@ class Folder {
     std::vector<CopySource> copy_sources(const std::vector<uint32_t>& uids);
     std::vector<std::pair<uint32_t, uint32_t>> add_copies(const std::vector<CopySource>& src);
 
-    // Cached ENVELOPE / BODYSTRUCTURE strings (computed by the IMAP layer). set_cached()
-    // writes the index at most once a second (a FETCH 1:* fills thousands of entries); the
-    // rest goes out with the next index write or when the Folder is destroyed.
-    void set_cached(uint32_t uid, std::string envelope, std::string bodystructure);
+    // Cached ENVELOPE / BODYSTRUCTURE strings and top-level header blocks (computed by the
+    // IMAP layer) in magpie-cache; appended in batches (kCacheFlushBytes, or once a second),
+    // the rest when the Folder is destroyed.
+    // `header` (see set_cached_header) is stored too when given.
+    void set_cached(uint32_t uid, std::string_view envelope, std::string_view bodystructure,
+                    std::optional<std::string_view> header = std::nullopt);
     std::optional<std::pair<std::string, std::string>> cached(uint32_t uid);
+    // The header block: the message's bytes up to and including the empty line that ends
+    // its top-level header (the whole message when it has none).
+    void set_cached_header(uint32_t uid, std::string_view header);
+    std::optional<std::string> cached_header(uint32_t uid);
 
   private:
     void ensure_loaded();
@@ -147,7 +164,11 @@ class Folder {
     std::string path_of(const IndexRecord& r) const;
     std::vector<uint32_t> expunge_locked(const std::vector<uint32_t>& uids, bool deleted_only);
     uint32_t keyword_bits(const std::vector<std::string>& names);
-    void save_index();
+    // Writes the index when due (see kIndexWriteIntervalMs) or `now`; durably first when
+    // modseqs passed the reservation. Called before any new modseq is made visible.
+    void save_index(bool now = false);
+    void flush_cache_if_due();
+    uint64_t name_hash_of(uint32_t uid);
     // The records changed: the index must be written and the snapshot rebuilt.
     void touch() {
         index_dirty_ = true;
@@ -175,12 +196,27 @@ class Folder {
     };
     DirsKey dirs_key() const;
     DirsKey dirs_key_;
-    std::unordered_map<std::string, uint32_t> uid_by_base_;
+    // Own changes to new/ and cur/: when the directories were in sync before (their
+    // mtimes as last scanned), the key after the change counts as scanned, so the sync
+    // that follows a STORE, EXPUNGE, APPEND or COPY does not rescan. The key is stored as
+    // not valid: once it is a second old, one full scan runs anyway and finds what another
+    // process may have changed within the same timestamp tick.
+    bool dirs_in_sync() const;
+    void dirs_changed_by_us(bool was_in_sync);
+    bool dirs_own_ = false;
+    struct NameHash {  // lookups by string_view, without a string per directory entry
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> uid_by_base_;
+    bool uidlist_unsaved_ = false;  // made in memory by load(), not written yet
     Keywords keywords_;
     IndexData idx_;
     bool index_dirty_ = false;
     std::shared_ptr<const Snapshot> snap_;
-    int64_t cache_saved_ns_ = 0;  // steady clock of set_cached()'s last index write
+    int64_t index_saved_ns_ = 0;  // steady clock of the last index write
+    MessageCache cache_;
+    int64_t cache_flushed_ns_ = 0;  // steady clock of the last cache flush
 };
 
 // Copies (or, with move, moves) messages from one folder to another; returns

@@ -39,6 +39,7 @@ std::string Folder::unique_base(uint64_t size) {
 uint32_t Folder::append(const AppendRequest& req) {
     std::lock_guard lock(mu_);
     ensure_loaded();
+    bool in_sync = dirs_in_sync();
     int64_t idate = req.internal_date ? req.internal_date : ::time(nullptr);
     std::string base = unique_base(req.data.size());
     std::string tmp = dir_ + "/tmp/" + base;
@@ -64,6 +65,7 @@ uint32_t Folder::append(const AppendRequest& req) {
         fail("rename " + tmp);
     }
     fs::fsync_dir(dir_ + "/cur");
+    dirs_changed_by_us(in_sync);
     if (usage_) usage_->add(static_cast<int64_t>(req.data.size()), 1);
     uint32_t uid = update_uidlist({name}, {}).at(0);
     IndexRecord rec;
@@ -99,6 +101,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
     std::vector<std::pair<uint32_t, uint32_t>> mapping;
     std::vector<std::string> names;
     std::vector<const CopySource*> done;
+    bool in_sync = dirs_in_sync();
     for (const auto& s : src) {
         std::string name =
             make_maildir_name(unique_base(s.size), s.flags, keyword_bits(s.keywords));
@@ -133,6 +136,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
     }
     if (names.empty()) return mapping;
     fs::fsync_dir(dir_ + "/cur");
+    dirs_changed_by_us(in_sync);
     if (usage_) {
         uint64_t bytes = 0;
         for (const auto* s : done) bytes += s->size;

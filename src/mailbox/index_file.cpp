@@ -9,7 +9,8 @@
 namespace magpie::mailbox {
 namespace {
 
-constexpr std::string_view kMagic = "magpie-index 1\n";
+constexpr std::string_view kMagic = "magpie-index 2\n";
+constexpr std::string_view kMagicV1 = "magpie-index 1\n";
 
 uint64_t fnv1a(std::string_view s) {
     uint64_t h = 1469598103934665603ull;
@@ -76,16 +77,13 @@ size_t split_tabs(std::string_view line, std::string_view* f, size_t max) {
 std::string serialize_index(const IndexData& d) {
     std::string out(kMagic);
     out += "V" + std::to_string(d.uidvalidity) + " H" + std::to_string(d.highest_modseq) + " F" +
-           std::to_string(d.expunge_floor) + "\n";
+           std::to_string(d.expunge_floor) + " R" + std::to_string(d.modseq_reserved) + "\n";
+    out.reserve(out.size() + d.records.size() * 96 + d.expunged.size() * 24 + 32);
     for (const auto& r : d.records) {
         out += "M\t" + std::to_string(r.uid) + "\t" + std::to_string(r.modseq) + "\t" +
                std::to_string(r.size) + "\t" + std::to_string(r.internal_date) + "\t" +
                std::to_string(r.save_date) + (r.in_new ? "\tn\t" : "\tc\t");
         append_escaped(out, r.filename);
-        out += '\t';
-        append_escaped(out, r.envelope);
-        out += '\t';
-        append_escaped(out, r.bodystructure);
         out += '\n';
     }
     for (const auto& x : d.expunged) {
@@ -98,7 +96,8 @@ std::string serialize_index(const IndexData& d) {
 }
 
 std::optional<IndexData> parse_index(std::string_view data) {
-    if (data.substr(0, kMagic.size()) != kMagic) return std::nullopt;
+    bool v1 = data.substr(0, kMagicV1.size()) == kMagicV1;
+    if (!v1 && data.substr(0, kMagic.size()) != kMagic) return std::nullopt;
     // The checksum line closes the file; anything torn or edited fails here.
     size_t z = data.rfind("\nZ\t");
     if (z == std::string_view::npos || data.back() != '\n') return std::nullopt;
@@ -112,11 +111,14 @@ std::optional<IndexData> parse_index(std::string_view data) {
     size_t pos = kMagic.size();
     size_t nl = body.find('\n', pos);
     std::string_view head = body.substr(pos, nl - pos);
-    if (std::sscanf(std::string(head).c_str(), "V%u H%llu F%llu", &d.uidvalidity,
+    if (std::sscanf(std::string(head).c_str(), "V%u H%llu F%llu R%llu", &d.uidvalidity,
                     reinterpret_cast<unsigned long long*>(&d.highest_modseq),
-                    reinterpret_cast<unsigned long long*>(&d.expunge_floor)) != 3) {
+                    reinterpret_cast<unsigned long long*>(&d.expunge_floor),
+                    reinterpret_cast<unsigned long long*>(&d.modseq_reserved)) != (v1 ? 3 : 4)) {
         return std::nullopt;
     }
+    if (v1) d.modseq_reserved = d.highest_modseq;  // version 1 was always fsync'd
+    const size_t m_fields = v1 ? 10 : 8;
     pos = nl + 1;
     while (pos < body.size()) {
         nl = body.find('\n', pos);
@@ -124,7 +126,7 @@ std::optional<IndexData> parse_index(std::string_view data) {
         pos = nl + 1;
         std::string_view f[10];
         size_t n = split_tabs(line, f, 10);
-        if (f[0] == "M" && n == 10) {
+        if (f[0] == "M" && n == m_fields) {
             IndexRecord rec;
             if (!num(f[1], rec.uid) || !num(f[2], rec.modseq) || !num(f[3], rec.size) ||
                 !num(f[4], rec.internal_date) || !num(f[5], rec.save_date)) {
@@ -132,8 +134,6 @@ std::optional<IndexData> parse_index(std::string_view data) {
             }
             rec.in_new = f[6] == "n";
             rec.filename = unescape(f[7]);
-            rec.envelope = unescape(f[8]);
-            rec.bodystructure = unescape(f[9]);
             if (!d.records.empty() && d.records.back().uid >= rec.uid) return std::nullopt;
             d.records.push_back(std::move(rec));
         } else if (f[0] == "X" && n == 3) {
@@ -155,8 +155,12 @@ std::optional<IndexData> read_index(const std::string& path) {
     }
 }
 
-void write_index(const std::string& path, const IndexData& d) {
-    fs::write_file_atomic(path, serialize_index(d));
+void write_index(const std::string& path, const IndexData& d, bool durable) {
+    if (durable) {
+        fs::write_file_atomic(path, serialize_index(d));
+    } else {
+        fs::replace_file(path, serialize_index(d));
+    }
 }
 
 }  // namespace magpie::mailbox

@@ -2,7 +2,9 @@
 #include "mailbox/store.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -61,15 +63,26 @@ std::shared_ptr<Folder> Store::folder(const std::string& name) {
     return f;
 }
 
-StoreError Store::create(const std::string& name) {
+StoreError Store::make_folder(const std::string& name) {
     if (is_inbox(name)) return StoreError::Exists;
     if (!valid_folder_name(name)) return StoreError::Invalid;
     std::string path = folder_path(name);
     if (is_dir(path)) return StoreError::Exists;
     fs::make_dirs(root_, 0700);
     for (const char* sub : {"", "/cur", "/new", "/tmp"}) fs::make_dirs(path + sub, 0700);
-    // Dovecot marks Maildir++ folders with an empty "maildirfolder" file.
-    fs::write_file_atomic(path + "/maildirfolder", "");
+    // Dovecot marks Maildir++ folders with an empty "maildirfolder" file (no data: only
+    // its directory entry needs to reach the disk).
+    std::string marker = path + "/maildirfolder";
+    int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "create " + marker);
+    ::close(fd);
+    return StoreError::None;
+}
+
+StoreError Store::create(const std::string& name) {
+    StoreError e = make_folder(name);
+    if (e != StoreError::None) return e;
+    fs::fsync_dir(folder_path(name));
     fs::fsync_dir(root_);
     return StoreError::None;
 }
@@ -203,17 +216,40 @@ void Store::subscribe(const std::string& name, bool on) {
     auto subs = subscriptions();
     std::string key = canonical_folder_name(name);
     auto it = std::find(subs.begin(), subs.end(), key);
-    if (on && it == subs.end()) subs.push_back(key);
-    if (!on && it != subs.end()) subs.erase(it);
+    if (on == (it != subs.end())) return;  // nothing to change
+    if (on) subs.push_back(key);
+    if (!on) subs.erase(it);
     save_subscriptions(subs);
 }
 
 void Store::ensure_standard_folders() {
     folder("INBOX")->sync(false);
-    subscribe("INBOX", true);
+    std::vector<std::string> made;
+    bool subs_written = false;
     for (const auto& s : kStandard) {
-        if (create(s[0]) == StoreError::None) subscribe(s[0], true);
+        if (make_folder(s[0]) == StoreError::None) made.push_back(s[0]);
     }
+    {
+        std::lock_guard lock(mu_);
+        auto subs = subscriptions();
+        std::set<std::string> have(subs.begin(), subs.end());
+        bool changed = false;
+        std::vector<std::string> want{"INBOX"};
+        want.insert(want.end(), made.begin(), made.end());
+        for (const auto& n : want) {
+            if (!have.insert(n).second) continue;
+            subs.push_back(n);
+            changed = true;
+        }
+        subs_written = changed;
+        // Its fsyncs commit the new folders' directories with it (one journal commit).
+        // No fsync per folder: each costs a disk cache flush even when the journal holds
+        // nothing new for it, and nothing is acknowledged in a standard folder that is
+        // not fsync'd there (APPEND, COPY and delivery fsync its cur/, which carries the
+        // folder's own creation); one lost in a crash is made again at the next login.
+        if (changed) save_subscriptions(subs);
+    }
+    if (!made.empty() && !subs_written) fs::fsync_dir(root_);
 }
 
 QuotaUsage Store::quota_usage() {

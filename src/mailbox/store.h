@@ -48,11 +48,15 @@ class Store {
     void subscribe(const std::string& name, bool on);
 
     // INBOX, Sent, Drafts, Trash, Junk, Archive, subscribed; harmless when they exist.
+    // The folders a first login creates share one subscriptions write and one journal
+    // commit.
     void ensure_standard_folders();
     // Bytes and messages of all folders: from the UsageCache, else a full walk.
     QuotaUsage quota_usage();
 
   private:
+    // cur/ new/ tmp/ and maildirfolder, nothing fsync'd; StoreError::Exists when it exists.
+    StoreError make_folder(const std::string& name);
     void save_subscriptions(const std::vector<std::string>& names);
     std::vector<std::string> folder_names() const;
 

@@ -416,3 +416,40 @@ TEST(ImapFetch, HeaderOnlyPathMatchesTreePath) {
     }
     EXPECT_GT(n, 10u);
 }
+
+TEST(ImapFetch, HeaderItemsFromTheCachedHeaderBlockMatchTheFile) {
+    // Header-only items come from magpie-cache once the header block is cached (by a first
+    // header FETCH or by ENVELOPE); the answers must be the file's, byte for byte.
+    const std::string items =
+        "(BODY.PEEK[HEADER] RFC822.HEADER BODY.PEEK[HEADER.FIELDS (FROM SUBJECT CONTENT-TYPE)] "
+        "BODY.PEEK[HEADER.FIELDS.NOT (FROM SUBJECT)] BODY.PEEK[HEADER]<2.20> UID)";
+    fetch_test::TempDir t;
+    mailbox::Folder f(t.path, "host");
+    size_t n = 0;
+    for (const auto& file : mime_test::corpus_files()) {
+        std::string data = mime_test::read_file(file.path);
+        std::string want = Msg(data).fetch(items);
+        for (const char* first : {"BODY.PEEK[HEADER.FIELDS (TO)]", "ENVELOPE"}) {
+            uint32_t uid = f.append({data, 0, {}, 1700000000});
+            mailbox::MessageInfo info = f.message(uid).value();
+            auto fetch = [&](std::string_view what) {
+                MessageData md(info, &f);
+                std::string out;
+                EXPECT_EQ(append_fetch(out, 1, md, fetch_test::atts(what), {}), FetchError::None);
+                return out;
+            };
+            fetch(first);
+            ASSERT_TRUE(f.cached_header(uid)) << file.label << " " << first;
+            ASSERT_EQ(::unlink(info.path.c_str()), 0);
+            std::string got = fetch(items);
+            // "UID n" differs from the file-only answer's UID 7.
+            std::string uid_item = "UID " + std::to_string(uid) + ")";
+            ASSERT_TRUE(got.ends_with(uid_item + "\r\n")) << got;
+            EXPECT_EQ(got.substr(0, got.size() - uid_item.size() - 2),
+                      want.substr(0, want.size() - 8))
+                << file.label << " " << first;
+        }
+        ++n;
+    }
+    EXPECT_GT(n, 10u);
+}

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "core/fs.h"
 #include "mailbox/flags.h"
@@ -178,6 +179,105 @@ TEST(MailboxFolder, IndexLossKeepsUidsAndFlags) {
         EXPECT_FALSE(complete);
         modseq = f.highest_modseq();
     }
+}
+
+// The index is not fsync'd on every change: a crash can leave an older one. Modseqs must
+// still never go back, and expunges made after it must still be reported as VANISHED.
+TEST(MailboxFolder, StaleIndexAfterCrashKeepsModseqsAndVanished) {
+    TempDir t;
+    uint64_t seen_modseq;
+    std::string stale;
+    {
+        Folder f(t.path, "host");
+        add(f, "a");
+        add(f, "b");
+        add(f, "c");
+    }
+    {
+        Folder f(t.path, "host");
+        f.store_flags({1}, FlagOp::Add, kSeen, {});  // passes the reservation: durable write
+        stale = fs::read_file(t.path + "/magpie-index");
+        uint64_t before_expunge = f.highest_modseq();
+        f.expunge_uids({3});
+        f.store_flags({2}, FlagOp::Add, kFlagged, {});
+        seen_modseq = f.highest_modseq();
+        bool complete = false;
+        EXPECT_EQ(f.vanished_since(before_expunge, &complete), std::vector<uint32_t>{3});
+    }
+    fs::write_file_atomic(t.path + "/magpie-index", stale);  // the later writes were lost
+    Folder f(t.path, "host");
+    auto msgs = f.messages();
+    ASSERT_EQ(msgs.size(), 2u);
+    EXPECT_EQ(msgs[1].flags, kFlagged);
+    EXPECT_GT(msgs[1].modseq, seen_modseq);
+    EXPECT_GT(f.highest_modseq(), seen_modseq);
+    bool complete = false;
+    auto vanished = f.vanished_since(seen_modseq, &complete);
+    EXPECT_TRUE(complete);
+    EXPECT_EQ(vanished, std::vector<uint32_t>{3});
+}
+
+// After its own change the folder does not rescan; another process's change within the
+// same timestamp tick is found by the one full scan once the directory is a second old.
+TEST(MailboxFolder, OwnChangesSkipTheRescanButSameTickChangesAreFoundLater) {
+    TempDir t;
+    Folder f(t.path, "host");
+    add(f, "a");
+    add(f, "b");
+    f.sync(false);
+    std::vector<uint32_t> changed = f.store_flags({1}, FlagOp::Add, kFlagged, {});
+    ASSERT_EQ(changed, std::vector<uint32_t>{1});
+    struct stat cur {};
+    ASSERT_EQ(::stat((t.path + "/cur").c_str(), &cur), 0);
+    auto msgs = f.messages();
+    std::string from = msgs[1].path, to = from.substr(0, from.rfind(":2,")) + ":2,S";
+    ASSERT_EQ(::rename(from.c_str(), to.c_str()), 0);
+    struct timespec same[2] = {cur.st_atim, cur.st_mtim};  // as if in the same tick
+    ASSERT_EQ(::utimensat(AT_FDCWD, (t.path + "/cur").c_str(), same, 0), 0);
+    EXPECT_TRUE(f.sync(false).flags_changed.empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    EXPECT_EQ(f.sync(false).flags_changed, std::vector<uint32_t>{2});
+    EXPECT_EQ(f.message(2)->flags, kSeen);
+    // A change with a new mtime is seen at once.
+    from = f.message(2)->path;
+    to = from.substr(0, from.rfind(":2,")) + ":2,RS";
+    ASSERT_EQ(::rename(from.c_str(), to.c_str()), 0);
+    EXPECT_EQ(f.sync(false).flags_changed, std::vector<uint32_t>{2});
+}
+
+TEST(MailboxFolder, CacheKeptAcrossOpensDroppedOnExpungeAndUidvalidity) {
+    TempDir t;
+    {
+        Folder f(t.path, "host");
+        add(f, "Subject: a\r\n\r\nA\r\n");
+        add(f, "Subject: b\r\n\r\nB\r\n");
+        f.set_cached(1, "(env1)", "(bs1)", std::string_view("Subject: a\r\n\r\n"));
+        f.set_cached_header(2, "Subject: b\r\n\r\n");
+        EXPECT_FALSE(f.cached(2).has_value());
+        EXPECT_FALSE(f.cached(3).has_value());
+    }
+    {
+        Folder f(t.path, "host");
+        EXPECT_EQ(f.cached(1)->first, "(env1)");
+        EXPECT_EQ(f.cached_header(1).value(), "Subject: a\r\n\r\n");
+        EXPECT_EQ(f.cached_header(2).value(), "Subject: b\r\n\r\n");
+        f.store_flags({1}, FlagOp::Add, kSeen, {});  // a flag change keeps it
+        EXPECT_EQ(f.cached(1)->second, "(bs1)");
+        f.expunge_uids({1});
+        EXPECT_FALSE(f.cached(1).has_value());
+    }
+    {
+        Folder f(t.path, "host");
+        EXPECT_FALSE(f.cached(1).has_value());
+        EXPECT_TRUE(f.cached_header(2).has_value());
+    }
+    // Both the uidlist and the index lost: new UIDVALIDITY, nothing cached applies.
+    sfs::remove(t.path + "/dovecot-uidlist");
+    sfs::remove(t.path + "/magpie-index");
+    Folder f(t.path, "host");
+    ASSERT_EQ(f.messages().size(), 1u);
+    EXPECT_FALSE(f.cached_header(1).has_value());
+    EXPECT_FALSE(f.cached_header(2).has_value());
 }
 
 TEST(MailboxFolder, UidlistLossRecoveredFromIndexOrRenumbered) {

@@ -1,7 +1,12 @@
 // Mailbox file formats: Maildir names and flags, dovecot-uidlist, dovecot-keywords,
-// magpie-index, modified UTF-7 folder names.
+// magpie-index, magpie-cache, modified UTF-7 folder names.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "core/fs.h"
+#include "mailbox/cache_file.h"
 #include "mailbox/flags.h"
 #include "mailbox/folder_name.h"
 #include "mailbox/index_file.h"
@@ -73,19 +78,175 @@ TEST(MailboxIndex, RoundTripAndCorruption) {
     d.uidvalidity = 7;
     d.highest_modseq = 100;
     d.expunge_floor = 3;
-    d.records.push_back({1, 5, 10, 1000, 1001, false, "a:2,S", "(\"x\"\r\n\t\\)", "(body)"});
-    d.records.push_back({4, 9, 20, 2000, 2001, true, "b", "", ""});
+    d.modseq_reserved = 1000;
+    d.records.push_back({1, 5, 10, 1000, 1001, false, "a\t\\:2,S"});
+    d.records.push_back({4, 9, 20, 2000, 2001, true, "b"});
     d.expunged.push_back({2, 50});
     std::string s = serialize_index(d);
     auto back = parse_index(s);
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(serialize_index(*back), s);
-    EXPECT_EQ(back->records[0].envelope, "(\"x\"\r\n\t\\)");
+    EXPECT_EQ(back->records[0].filename, "a\t\\:2,S");
+    EXPECT_EQ(back->modseq_reserved, 1000u);
     EXPECT_TRUE(back->records[1].in_new);
     std::string bad = s;
     bad[30] ^= 1;
     EXPECT_FALSE(parse_index(bad).has_value());
     EXPECT_FALSE(parse_index(s.substr(0, s.size() - 5)).has_value());
+}
+
+TEST(MailboxIndex, ReadsVersion1AndDropsItsStrings) {
+    // Version 1 carried ENVELOPE and BODYSTRUCTURE strings and no reservation.
+    std::string body =
+        "magpie-index 1\nV7 H100 F3\nM\t1\t5\t10\t1000\t1001\tc\ta:2,S\t(env)\t(body)\n"
+        "X\t2\t50\n";
+    uint64_t h = 1469598103934665603ull;
+    for (char c : body) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ull;
+    }
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "Z\t%016llx\n", static_cast<unsigned long long>(h));
+    auto d = parse_index(body + sum);
+    ASSERT_TRUE(d.has_value());
+    ASSERT_EQ(d->records.size(), 1u);
+    EXPECT_EQ(d->records[0].filename, "a:2,S");
+    EXPECT_EQ(d->modseq_reserved, 100u);  // version 1 was written durably each time
+    EXPECT_EQ(serialize_index(*d).substr(0, 15), "magpie-index 2\n");
+}
+
+struct CacheDir {
+    std::string path;
+    CacheDir() {
+        char tmpl[] = "/tmp/magpie-cache-test.XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~CacheDir() { std::filesystem::remove_all(path); }
+};
+
+TEST(MailboxCache, RoundTripOverrideAndForget) {
+    CacheDir t;
+    std::string path = t.path + "/magpie-cache";
+    uint64_t ha = cache_name_hash("1.M1.host,S=10"), hb = cache_name_hash("2.M2.host,S=20");
+    {
+        MessageCache c(path);
+        c.load(7);
+        std::string_view hdr = "Subject: a\r\n\r\n";
+        c.put_structure(1, ha, "(env a)", "(bs a)", &hdr);
+        c.put_header(2, hb, std::string("Subject: b\r\n\r\n"));
+        c.put_structure(2, hb, "(env b)", "(bs b)");
+        c.flush();
+        c.put_structure(1, ha, "(env a2)", "(bs a2)");  // overrides, header kept
+        c.flush();
+    }
+    MessageCache c(path);
+    c.load(7);
+    EXPECT_EQ(c.structure(1, ha)->first, "(env a2)");
+    EXPECT_EQ(c.header(1, ha).value(), "Subject: a\r\n\r\n");
+    EXPECT_EQ(c.structure(2, hb)->second, "(bs b)");
+    EXPECT_EQ(c.header(2, hb).value(), "Subject: b\r\n\r\n");
+    // Another file under the same UID (never in one UIDVALIDITY, but checked): a miss.
+    EXPECT_FALSE(c.structure(1, hb).has_value());
+    EXPECT_FALSE(c.header(3, ha).has_value());
+    c.forget({1});
+    EXPECT_FALSE(c.structure(1, ha).has_value());
+    // Too long a header block is not cached.
+    c.put_header(4, ha, std::string(kMaxCachedHeader + 1, 'x'));
+    EXPECT_FALSE(c.has_header(4, ha));
+}
+
+TEST(MailboxCache, OtherUidvalidityIsDiscarded) {
+    CacheDir t;
+    std::string path = t.path + "/magpie-cache";
+    uint64_t h = cache_name_hash("1.M1.host");
+    {
+        MessageCache c(path);
+        c.load(7);
+        c.put_structure(1, h, "e", "b");
+        c.flush();
+    }
+    MessageCache c(path);
+    c.load(8);
+    EXPECT_FALSE(c.structure(1, h).has_value());
+    c.put_structure(2, h, "e2", "b2");
+    c.flush();
+    MessageCache d(path);
+    d.load(8);
+    EXPECT_FALSE(d.structure(1, h).has_value());
+    EXPECT_EQ(d.structure(2, h)->first, "e2");
+    // reset() (UIDVALIDITY changed under an open folder) drops all.
+    d.reset(9);
+    d.flush();
+    MessageCache e(path);
+    e.load(9);
+    EXPECT_FALSE(e.structure(2, h).has_value());
+}
+
+TEST(MailboxCache, TornOrDamagedTailIsCutAndAppendedOver) {
+    CacheDir t;
+    std::string path = t.path + "/magpie-cache";
+    uint64_t h = cache_name_hash("1.M1.host");
+    {
+        MessageCache c(path);
+        c.load(7);
+        c.put_structure(1, h, "env one", "bs one");
+        c.put_structure(2, h, "env two", "bs two");
+        c.flush();
+    }
+    std::string full = fs::read_file(path);
+    for (int damage = 0; damage < 2; ++damage) {
+        std::string d = full;
+        if (damage == 0) {
+            d.resize(d.size() - 3);  // torn last record
+        } else {
+            d[d.size() - 2] ^= 0x20;  // a changed byte in the last record's payload
+        }
+        fs::write_file_atomic(path, d);
+        MessageCache c(path);
+        c.load(7);
+        EXPECT_EQ(c.structure(1, h)->first, "env one");
+        EXPECT_FALSE(c.structure(2, h).has_value()) << damage;
+        c.put_structure(3, h, "env three", "bs three");
+        c.flush();
+        MessageCache again(path);
+        again.load(7);
+        EXPECT_EQ(again.structure(1, h)->first, "env one");
+        EXPECT_EQ(again.structure(3, h)->first, "env three") << damage;
+    }
+    // A damaged first record loses everything after it, nothing else.
+    std::string d = full;
+    d[30] ^= 1;
+    fs::write_file_atomic(path, d);
+    MessageCache c(path);
+    c.load(7);
+    EXPECT_FALSE(c.structure(1, h).has_value());
+    fs::write_file_atomic(path, "garbage");
+    MessageCache g(path);
+    g.load(7);
+    EXPECT_FALSE(g.structure(1, h).has_value());
+}
+
+TEST(MailboxCache, CompactsWhenMostlyDead) {
+    CacheDir t;
+    std::string path = t.path + "/magpie-cache";
+    MessageCache c(path);
+    c.load(7);
+    std::string big(4000, 'h');
+    std::vector<uint32_t> dead;
+    for (uint32_t uid = 1; uid <= 2000; ++uid) {
+        c.put_header(uid, cache_name_hash(std::to_string(uid)), big);
+        if (uid % 10) dead.push_back(uid);
+    }
+    c.flush();
+    size_t before = std::filesystem::file_size(path);
+    c.forget(dead);
+    c.flush();
+    size_t after = std::filesystem::file_size(path);
+    EXPECT_LT(after, before / 5);
+    MessageCache d(path);
+    d.load(7);
+    EXPECT_EQ(d.header(10, cache_name_hash("10")).value(), big);
+    EXPECT_FALSE(d.has_header(11, cache_name_hash("11")));
 }
 
 TEST(MailboxFolderName, ModifiedUtf7) {

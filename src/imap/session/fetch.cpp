@@ -105,8 +105,18 @@ std::optional<Structure> cached_structure(MessageData& msg, bool& gone) {
     const mime::Message& m = msg.parsed();
     mime::append_envelope(s.envelope, m.root.headers);
     mime::append_bodystructure(s.bodystructure, m, true);
-    folder->set_cached(uid, s.envelope, s.bodystructure);
+    // The header block goes into the cache too: clients ask HEADER.FIELDS of the same
+    // messages next (Dovecot's cache keeps the ENVELOPE's fields for the same reason).
+    folder->set_cached(uid, s.envelope, s.bodystructure, msg.bytes().substr(0, m.root.header_end));
     return s;
+}
+
+// Items answered from the top-level header block alone.
+bool top_header_item(const FetchAtt& a) {
+    if (a.kind == K::Rfc822Header) return true;
+    if (a.kind != K::BodySection || !a.section.part.empty()) return false;
+    return a.section.text == SectionText::Header || a.section.text == SectionText::HeaderFields ||
+           a.section.text == SectionText::HeaderFieldsNot;
 }
 
 }  // namespace
@@ -123,6 +133,22 @@ FetchError append_fetch(std::string& out, uint32_t seq, MessageData& msg,
     bool tree = std::any_of(atts.begin(), atts.end(), [&](const FetchAtt& a) {
         return needs_tree(a) && !(cache && a.kind == K::BodyStructure);
     });
+    // Only header items need the file: the cached header block does instead, and when
+    // it is not cached yet, it is stored after reading the file.
+    bool header_only = false, store_header = false;
+    for (const FetchAtt& a : atts) {
+        bool from_cache = cache && (a.kind == K::Envelope || a.kind == K::BodyStructure);
+        if (!needs_file(a) || from_cache) continue;
+        header_only = top_header_item(a);
+        if (!header_only) break;
+    }
+    if (header_only && msg.folder()) {
+        if (auto h = msg.folder()->cached_header(info.uid)) {
+            msg.use_bytes(std::move(*h));
+        } else {
+            store_header = true;
+        }
+    }
     detail::FetchSource src(msg, tree);
 
     size_t start = out.size();
@@ -222,6 +248,9 @@ FetchError append_fetch(std::string& out, uint32_t seq, MessageData& msg,
         append_flags(out, info, opt);
     }
     out += ")\r\n";
+    if (store_header && src.load()) {
+        msg.folder()->set_cached_header(info.uid, src.bytes().substr(0, src.root_header_end()));
+    }
     return FetchError::None;
 }
 

@@ -76,10 +76,18 @@ const mime::Message& MessageData::parsed() {
     return *parsed_;
 }
 
+void MessageData::use_bytes(std::string data) {
+    release();
+    owned_ = std::move(data);
+    data_ = owned_;
+    tried_ = ok_ = true;
+}
+
 void MessageData::release() {
     parsed_.reset();
     data_ = {};
     read_.reset();
+    owned_.clear();
     file_ = mime::MappedFile();
     tried_ = ok_ = false;
 }

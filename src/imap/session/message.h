@@ -26,6 +26,9 @@ class MessageData {
     std::string_view bytes();       // load() first; empty when gone
     const mime::Message& parsed();  // parsed on first use; an empty message when gone
 
+    // Uses `data` (a cached header block) as the message's bytes instead of its file.
+    void use_bytes(std::string data);
+
     // Drops the mapping and the parse tree (SEARCH over many messages keeps memory flat).
     void release();
 
@@ -40,6 +43,7 @@ class MessageData {
     bool ok_ = false;
     std::string_view data_;
     std::unique_ptr<char[]> read_;
+    std::string owned_;
     mime::MappedFile file_;
     std::optional<mime::Message> parsed_;
 };
