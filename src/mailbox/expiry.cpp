@@ -15,7 +15,7 @@ std::vector<uint32_t> uids_older_than(const Snapshot& snap, int64_t cutoff) {
 
 size_t expunge_older_than(Folder& folder, int64_t cutoff) {
     folder.sync();  // files delivered or removed since the last look
-    auto uids = uids_older_than(*folder.snapshot(), cutoff);
+    auto uids = uids_older_than(*folder.dated_snapshot(), cutoff);
     if (uids.empty()) return 0;
     return folder.expunge_uids(uids).size();
 }

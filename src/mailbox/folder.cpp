@@ -54,10 +54,10 @@ bool has_messages(const std::string& dir) {
 
 // new/ first: a file moved new/ -> cur/ between the two reads is then seen twice, never
 // missed; the cur/ entry wins.
-std::vector<DirEntry> scan_maildir(const std::string& dir) {
+std::vector<DirEntry> scan_maildir(const std::string& dir, bool new_dir, bool cur_dir) {
     std::vector<DirEntry> out;
-    scan_dir(dir + "/new", true, out);
-    scan_dir(dir + "/cur", false, out);
+    if (new_dir) scan_dir(dir + "/new", true, out);
+    if (cur_dir) scan_dir(dir + "/cur", false, out);
     return out;
 }
 
@@ -235,6 +235,9 @@ std::vector<uint32_t> Folder::update_uidlist(const std::vector<std::string>& add
     reload_uidlist_if_changed();  // another process may have written it meanwhile
     uidlist_unsaved_ = false;
     std::vector<uint32_t> uids;
+    uids.reserve(add.size());
+    uid_by_base_.reserve(uid_by_base_.size() + add.size());
+    uidlist_.entries.reserve(uidlist_.entries.size() + add.size());
     if (!remove.empty()) {
         std::unordered_set<uint32_t> gone(remove.begin(), remove.end());
         std::erase_if(uidlist_.entries, [&](const UidlistEntry& e) { return gone.count(e.uid); });
@@ -251,9 +254,9 @@ std::vector<uint32_t> Folder::update_uidlist(const std::vector<std::string>& add
         uids.push_back(uid);
     }
     if (uidlist_.guid.empty()) uidlist_.guid = new_guid_hex();
-    lock.commit(uidlist_.serialize());
-    uidlist_stat_ = {};
-    reload_uidlist_if_changed();
+    struct stat st = lock.commit(uidlist_.serialize());
+    // What was written is what uidlist_ holds: no need to read it back.
+    uidlist_stat_ = {st.st_ino, st.st_size, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
     return uids;
 }
 
@@ -312,33 +315,32 @@ SyncResult Folder::sync(bool see_new) {
     return sync_locked(see_new);
 }
 
-// The change times of new/ and cur/. A directory changed within the last second may change
-// again within the same clock tick unnoticed, so such a key never counts as unchanged.
 Folder::DirsKey Folder::dirs_key() const {
     DirsKey k;
     struct stat st {};
-    int64_t newest = 0;
+    time_t now = ::time(nullptr);
     for (int i = 0; i < 2; ++i) {
         std::string p = dir_ + (i == 0 ? "/new" : "/cur");
         if (::stat(p.c_str(), &st) != 0) return {};
         k.mtime_ns[i] = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        newest = std::max(newest, static_cast<int64_t>(st.st_mtim.tv_sec));
+        k.stable[i] = st.st_mtim.tv_sec + 1 < now;
     }
-    k.valid = newest + 1 < ::time(nullptr);
+    k.ok = true;
     return k;
 }
 
-bool Folder::dirs_in_sync() const {
+bool Folder::cur_in_sync() const {
     DirsKey k = dirs_key();
-    return k.mtime_ns[0] != 0 && k.mtime_ns[0] == dirs_key_.mtime_ns[0] &&
-           k.mtime_ns[1] == dirs_key_.mtime_ns[1];
+    return k.ok && scanned_.ok && k.mtime_ns[1] == scanned_.mtime_ns[1];
 }
 
-void Folder::dirs_changed_by_us(bool was_in_sync) {
+void Folder::cur_changed_by_us(bool was_in_sync) {
     if (!was_in_sync) return;  // someone else's change is pending: the next sync scans
-    dirs_key_ = dirs_key();
-    dirs_key_.valid = false;
-    dirs_own_ = true;
+    DirsKey k = dirs_key();
+    if (!k.ok) return;
+    scanned_.mtime_ns[1] = k.mtime_ns[1];
+    scanned_.stable[1] = false;
+    cur_own_ = true;
 }
 
 SyncResult Folder::sync_locked(bool see_new) {
@@ -347,18 +349,16 @@ SyncResult Folder::sync_locked(bool see_new) {
     auto uidlist_before = uidlist_stat_;
     reload_uidlist_if_changed();
     DirsKey key = dirs_key();
-    bool has_new = false;
-    if (see_new) {
-        for (auto& r : idx_.records) has_new |= r.in_new;
+    bool full = !key.ok || !scanned_.ok || uidlist_before != uidlist_stat_;
+    bool scan_new = full || key.mtime_ns[0] != scanned_.mtime_ns[0] || !scanned_.stable[0];
+    bool scan_cur = full || key.mtime_ns[1] != scanned_.mtime_ns[1] ||
+                    !(scanned_.stable[1] || (cur_own_ && !key.stable[1]));
+    if (see_new && !scan_new) {
+        for (auto& r : idx_.records) scan_new |= r.in_new;
     }
-    if ((key.valid || dirs_own_) && key == dirs_key_ && uidlist_before == uidlist_stat_ &&
-        !has_new) {
-        return res;
-    }
-    dirs_key_ = key;
-    dirs_own_ = false;
-    std::vector<DirEntry> files = scan_maildir(dir_);
-    std::vector<char> seen(idx_.records.size(), 0);
+    if (!scan_new && !scan_cur) return res;
+
+    std::vector<char> seen;
     std::vector<DirEntry> fresh;       // not in the uidlist
     std::vector<IndexRecord> rebuilt;  // in the uidlist, not in the index
     auto visit = [&](const DirEntry& f) {
@@ -387,12 +387,36 @@ SyncResult Folder::sync_locked(bool see_new) {
             res.flags_changed.push_back(r->uid);
         }
     };
-    for (const auto& f : files) visit(f);
+    for (;;) {
+        if (scan_new) scanned_.mtime_ns[0] = key.mtime_ns[0], scanned_.stable[0] = key.stable[0];
+        if (scan_cur) {
+            scanned_.mtime_ns[1] = key.mtime_ns[1];
+            scanned_.stable[1] = key.stable[1];
+            cur_own_ = false;
+        }
+        scanned_.ok = key.ok;
+        std::vector<DirEntry> files = scan_maildir(dir_, scan_new, scan_cur);
+        // Records in a directory not read this time are where they were.
+        seen.assign(idx_.records.size(), 0);
+        for (size_t i = 0; i < idx_.records.size(); ++i) {
+            if (idx_.records[i].in_new ? !scan_new : !scan_cur) seen[i] = 1;
+        }
+        fresh.clear();
+        rebuilt.clear();
+        for (const auto& f : files) visit(f);
+        bool missing = std::count(seen.begin(), seen.end(), 0) > 0;
+        if (missing && !(scan_new && scan_cur)) {
+            // Moved between new/ and cur/ by someone else, or gone: read both.
+            scan_new = scan_cur = true;
+            continue;
+        }
+        break;
+    }
 
     // Records without a file: expunged by someone else, or renamed while we read the
     // directories. Read once more before believing it.
     if (std::count(seen.begin(), seen.end(), 0) > 0) {
-        std::vector<DirEntry> again = scan_maildir(dir_);
+        std::vector<DirEntry> again = scan_maildir(dir_, true, true);
         size_t before_fresh = fresh.size(), before_rebuilt = rebuilt.size();
         for (const auto& f : again) {
             auto it = uid_by_base_.find(base_of(f.name));
@@ -417,32 +441,19 @@ SyncResult Folder::sync_locked(bool see_new) {
         touch();
     }
 
-    // Files with a UID but no index record (index lost or behind): stat once, relative to
-    // the directory (no path walk per file).
-    struct DirFds {
-        int fd[2] = {-1, -1};  // cur/, new/
-        ~DirFds() {
-            for (int f : fd)
-                if (f >= 0) ::close(f);
-        }
-    } dfd;
-    auto fill = [&](IndexRecord& rec) {
-        struct stat st {};
-        int& fd = dfd.fd[rec.in_new ? 1 : 0];
-        if (fd < 0) {
-            fd = ::open((dir_ + (rec.in_new ? "/new" : "/cur")).c_str(),
-                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        }
-        bool ok = fd >= 0 ? ::fstatat(fd, rec.filename.c_str(), &st, 0) == 0
-                          : ::stat(path_of(rec).c_str(), &st) == 0;
+    // Files with a UID but no index record (index lost or behind), and new files: the size
+    // comes from the name (S=) when it is there; dates are read when first asked for.
+    auto fill = [&](IndexRecord& rec, int64_t save_date) {
         auto sz = size_from_name(base_of(rec.filename));
-        rec.size = sz ? *sz : ok ? static_cast<uint64_t>(st.st_size) : 0;
-        rec.internal_date = ok ? st.st_mtime : ::time(nullptr);
-        rec.save_date = ok ? st.st_ctime : ::time(nullptr);
+        rec.size = sz ? *sz : 0;
+        rec.internal_date = kDateUnknown;
+        rec.save_date = save_date;
         rec.modseq = ++idx_.highest_modseq;
+        return !sz;
     };
+    std::vector<uint32_t> unsized;
     for (auto& rec : rebuilt) {
-        fill(rec);
+        if (fill(rec, kDateUnknown)) unsized.push_back(rec.uid);
         res.added.push_back(rec.uid);
         insert_record(std::move(rec));
         touch();
@@ -469,8 +480,7 @@ SyncResult Folder::sync_locked(bool see_new) {
             rec.uid = uids[i];
             rec.filename = unique[i].name;
             rec.in_new = unique[i].in_new;
-            fill(rec);
-            rec.save_date = ::time(nullptr);
+            if (fill(rec, ::time(nullptr))) unsized.push_back(rec.uid);
             res.added.push_back(rec.uid);
             insert_record(std::move(rec));
             touch();
@@ -478,10 +488,15 @@ SyncResult Folder::sync_locked(bool see_new) {
     }
     if (uidlist_unsaved_) update_uidlist({}, {});  // a new folder's first uidlist
     std::sort(res.added.begin(), res.added.end());
+    if (!unsized.empty()) {
+        std::vector<IndexRecord*> recs;
+        for (uint32_t uid : unsized) recs.push_back(find_record(uid));
+        stat_records(recs);
+    }
 
     if (see_new) {
         // Seen by a session: move to cur/ with an info part (Dovecot appends ":2,").
-        bool in_sync = dirs_in_sync();
+        bool in_sync = cur_in_sync();
         bool moved = false;
         for (auto& r : idx_.records) {
             if (!r.in_new) continue;
@@ -495,7 +510,7 @@ SyncResult Folder::sync_locked(bool see_new) {
             touch();
             moved = true;
         }
-        if (moved) dirs_changed_by_us(in_sync);
+        if (moved) cur_changed_by_us(in_sync);
     }
     save_index();
     return res;
@@ -504,14 +519,85 @@ SyncResult Folder::sync_locked(bool see_new) {
 std::shared_ptr<const Snapshot> Folder::snapshot() {
     std::lock_guard lock(mu_);
     ensure_loaded();
+    return snapshot_locked();
+}
+
+std::shared_ptr<const Snapshot> Folder::snapshot_locked() {
     if (!snap_) {
         auto s = std::make_shared<Snapshot>();
         s->messages.reserve(idx_.records.size());
-        for (const auto& r : idx_.records) s->messages.push_back(info_of(r));
+        for (const auto& r : idx_.records) {
+            s->messages.push_back(info_of(r));
+            if (r.internal_date == kDateUnknown || r.save_date == kDateUnknown) {
+                s->dates_known = false;
+            }
+        }
         s->highest_modseq = idx_.highest_modseq;
         snap_ = std::move(s);
     }
     return snap_;
+}
+
+std::shared_ptr<const Snapshot> Folder::dated_snapshot() {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    if (snap_ && snap_->dates_known) return snap_;
+    std::vector<IndexRecord*> recs;
+    for (auto& r : idx_.records) {
+        if (r.internal_date == kDateUnknown || r.save_date == kDateUnknown) recs.push_back(&r);
+    }
+    stat_records(recs);
+    return snapshot_locked();
+}
+
+void Folder::fill_dates(std::vector<MessageInfo>& msgs) {
+    std::lock_guard lock(mu_);
+    ensure_loaded();
+    std::vector<IndexRecord*> recs;
+    for (const auto& m : msgs) {
+        if (m.internal_date != kDateUnknown && m.save_date != kDateUnknown) continue;
+        IndexRecord* r = find_record(m.uid);
+        if (r && (r->internal_date == kDateUnknown || r->save_date == kDateUnknown)) {
+            recs.push_back(r);
+        }
+    }
+    stat_records(recs);
+    int64_t now = ::time(nullptr);
+    for (auto& m : msgs) {
+        if (m.internal_date != kDateUnknown && m.save_date != kDateUnknown) continue;
+        const IndexRecord* r = find_record(m.uid);
+        m.internal_date = r ? r->internal_date : now;
+        m.save_date = r ? r->save_date : now;
+    }
+}
+
+void Folder::stat_records(const std::vector<IndexRecord*>& recs) {
+    if (recs.empty()) return;
+    // fstatat relative to cur/ and new/, each opened once: no path walk per file.
+    struct DirFds {
+        int fd[2] = {-1, -1};
+        ~DirFds() {
+            for (int f : fd)
+                if (f >= 0) ::close(f);
+        }
+    } dfd;
+    for (IndexRecord* rec : recs) {
+        int& fd = dfd.fd[rec->in_new ? 1 : 0];
+        if (fd < 0) {
+            fd = ::open((dir_ + (rec->in_new ? "/new" : "/cur")).c_str(),
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        struct stat st {};
+        bool ok = fd >= 0 ? ::fstatat(fd, rec->filename.c_str(), &st, 0) == 0
+                          : ::stat(path_of(*rec).c_str(), &st) == 0;
+        // A file renamed by another process since the last scan keeps its unknown dates
+        // until the next sync finds its new name.
+        if (!ok) continue;
+        if (!size_from_name(base_of(rec->filename))) rec->size = static_cast<uint64_t>(st.st_size);
+        if (rec->internal_date == kDateUnknown) rec->internal_date = st.st_mtime;
+        if (rec->save_date == kDateUnknown) rec->save_date = st.st_ctime;
+    }
+    touch();
 }
 
 std::vector<MessageInfo> Folder::messages() {
@@ -608,7 +694,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
     }
     std::vector<uint32_t> changed;
     bool resynced = false;
-    bool in_sync = dirs_in_sync();
+    bool in_sync = cur_in_sync();
     // Renames within cur/ go through its descriptor (no path walk per message).
     int cur_fd = ::open((dir_ + "/cur").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (uint32_t uid : uids) {
@@ -664,7 +750,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
         }
     }
     if (cur_fd >= 0) ::close(cur_fd);
-    if (!changed.empty()) dirs_changed_by_us(in_sync);
+    if (!changed.empty()) cur_changed_by_us(in_sync);
     save_index();
     return changed;
 }
@@ -672,7 +758,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
 std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, bool deleted_only) {
     std::vector<uint32_t> done;
     uint64_t bytes = 0;
-    bool in_sync = dirs_in_sync();
+    bool in_sync = cur_in_sync();
     for (uint32_t uid : uids) {
         IndexRecord* r = find_record(uid);
         if (!r) continue;
@@ -684,7 +770,7 @@ std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, 
     if (done.empty()) return done;
     if (usage_) usage_->add(-static_cast<int64_t>(bytes), -static_cast<int64_t>(done.size()));
     fs::fsync_dir(dir_ + "/cur");
-    dirs_changed_by_us(in_sync);
+    cur_changed_by_us(in_sync);
     std::unordered_set<uint32_t> g(done.begin(), done.end());
     std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
     for (uint32_t uid : done) record_expunge(uid);

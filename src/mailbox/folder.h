@@ -28,7 +28,7 @@ struct MessageInfo {
     uint32_t flags = 0;  // Flag bits (flags.h)
     std::vector<std::string> keywords;
     uint64_t size = 0;
-    int64_t internal_date = 0;
+    int64_t internal_date = 0;  // kDateUnknown (index_file.h) until filled: see fill_dates()
     int64_t save_date = 0;
     uint64_t modseq = 0;
     bool in_new = false;  // not yet seen by any session (IMAP \Recent candidates)
@@ -40,6 +40,7 @@ struct MessageInfo {
 struct Snapshot {
     std::vector<MessageInfo> messages;  // ascending UID
     uint64_t highest_modseq = 0;
+    bool dates_known = true;  // no message has kDateUnknown dates
 };
 
 struct SyncResult {
@@ -106,6 +107,13 @@ class Folder {
     // same object until the folder changes.
     std::shared_ptr<const Snapshot> snapshot();
     std::vector<MessageInfo> messages();
+    // The snapshot with every date read (see fill_dates).
+    std::shared_ptr<const Snapshot> dated_snapshot();
+    // Dates are read from the files (mtime, ctime) the first time they are asked for, like
+    // Dovecot: a first SELECT of a big Maildir stats nothing. Fills the kDateUnknown dates
+    // of `msgs` (a session's view) and keeps them in the index; messages gone meanwhile
+    // get the current time.
+    void fill_dates(std::vector<MessageInfo>& msgs);
     std::optional<MessageInfo> message(uint32_t uid);
     std::optional<std::string> read_message(uint32_t uid);  // whole file
     FolderStatus status();
@@ -151,6 +159,9 @@ class Folder {
     void ensure_loaded();
     void load();
     SyncResult sync_locked(bool see_new);
+    std::shared_ptr<const Snapshot> snapshot_locked();
+    // Reads size (when the name has no S=), mtime and ctime for the records' unknown values.
+    void stat_records(const std::vector<IndexRecord*>& recs);
     void reload_uidlist_if_changed();
     void rebuild_base_map();
     // Takes the uidlist lock, rereads it if another process changed it, drops `remove`,
@@ -188,22 +199,26 @@ class Folder {
         int64_t mtime_ns = 0;
         bool operator==(const stat_key&) const = default;
     } uidlist_stat_;
-    // Skips rescanning the directories when neither changed since the last scan.
+    // Skips rescanning new/ or cur/ when it did not change since its last scan. A
+    // directory's change time (mtime_ns, [0] new/, [1] cur/) within the last second may
+    // change again within the same clock tick unnoticed, so a scan counts only when the
+    // time was older than that ("stable") when the scan began.
     struct DirsKey {
         int64_t mtime_ns[2] = {0, 0};
-        bool valid = false;
-        bool operator==(const DirsKey&) const = default;
+        bool stable[2] = {false, false};
+        bool ok = false;  // both directories could be stat'd
     };
     DirsKey dirs_key() const;
-    DirsKey dirs_key_;
-    // Own changes to new/ and cur/: when the directories were in sync before (their
-    // mtimes as last scanned), the key after the change counts as scanned, so the sync
-    // that follows a STORE, EXPUNGE, APPEND or COPY does not rescan. The key is stored as
-    // not valid: once it is a second old, one full scan runs anyway and finds what another
-    // process may have changed within the same timestamp tick.
-    bool dirs_in_sync() const;
-    void dirs_changed_by_us(bool was_in_sync);
-    bool dirs_own_ = false;
+    DirsKey scanned_;  // the keys when new/ and cur/ were last read
+    // Own changes to cur/: when cur/ was in sync before (its time as last scanned), the
+    // time after the change counts as scanned (cur_own_), so the sync that follows a STORE,
+    // EXPUNGE, APPEND or COPY does not reread 10,000 names. Once that time is a second old,
+    // one full scan runs anyway and finds what another process may have changed within the
+    // same tick. new/, where deliveries land, is never trusted this way: an own change
+    // there (new/ -> cur/, an expunge) makes the next sync read it again.
+    bool cur_in_sync() const;
+    void cur_changed_by_us(bool was_in_sync);
+    bool cur_own_ = false;
     struct NameHash {  // lookups by string_view, without a string per directory entry
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -39,7 +39,7 @@ std::string Folder::unique_base(uint64_t size) {
 uint32_t Folder::append(const AppendRequest& req) {
     std::lock_guard lock(mu_);
     ensure_loaded();
-    bool in_sync = dirs_in_sync();
+    bool in_sync = cur_in_sync();
     int64_t idate = req.internal_date ? req.internal_date : ::time(nullptr);
     std::string base = unique_base(req.data.size());
     std::string tmp = dir_ + "/tmp/" + base;
@@ -65,7 +65,7 @@ uint32_t Folder::append(const AppendRequest& req) {
         fail("rename " + tmp);
     }
     fs::fsync_dir(dir_ + "/cur");
-    dirs_changed_by_us(in_sync);
+    cur_changed_by_us(in_sync);
     if (usage_) usage_->add(static_cast<int64_t>(req.data.size()), 1);
     uint32_t uid = update_uidlist({name}, {}).at(0);
     IndexRecord rec;
@@ -85,12 +85,18 @@ std::vector<CopySource> Folder::copy_sources(const std::vector<uint32_t>& uids) 
     std::lock_guard lock(mu_);
     ensure_loaded();
     std::vector<CopySource> out;
+    std::vector<IndexRecord*> undated;
+    for (uint32_t uid : uids) {
+        IndexRecord* r = find_record(uid);
+        if (r && r->internal_date == kDateUnknown) undated.push_back(r);
+    }
+    stat_records(undated);
     for (uint32_t uid : uids) {
         IndexRecord* r = find_record(uid);
         if (!r) continue;
         MaildirName n = parse_maildir_name(r->filename);
-        out.push_back(
-            {uid, path_of(*r), n.flags, keywords_.names_of(n.keywords), r->size, r->internal_date});
+        int64_t idate = r->internal_date == kDateUnknown ? ::time(nullptr) : r->internal_date;
+        out.push_back({uid, path_of(*r), n.flags, keywords_.names_of(n.keywords), r->size, idate});
     }
     return out;
 }
@@ -101,7 +107,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
     std::vector<std::pair<uint32_t, uint32_t>> mapping;
     std::vector<std::string> names;
     std::vector<const CopySource*> done;
-    bool in_sync = dirs_in_sync();
+    bool in_sync = cur_in_sync();
     for (const auto& s : src) {
         std::string name =
             make_maildir_name(unique_base(s.size), s.flags, keyword_bits(s.keywords));
@@ -136,7 +142,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
     }
     if (names.empty()) return mapping;
     fs::fsync_dir(dir_ + "/cur");
-    dirs_changed_by_us(in_sync);
+    cur_changed_by_us(in_sync);
     if (usage_) {
         uint64_t bytes = 0;
         for (const auto* s : done) bytes += s->size;

@@ -23,11 +23,15 @@
 
 namespace magpie::mailbox {
 
+constexpr int64_t kDateUnknown = INT64_MIN;
+
 struct IndexRecord {
     uint32_t uid = 0;
     uint64_t modseq = 0;
     uint64_t size = 0;
-    int64_t internal_date = 0;  // unix seconds
+    // Unix seconds; kDateUnknown until the file is stat'd (a first sync takes sizes from
+    // the names and reads dates only when a command needs them).
+    int64_t internal_date = 0;
     int64_t save_date = 0;
     bool in_new = false;   // the file is in new/ (not yet seen by a session)
     std::string filename;  // full name, flags included

@@ -69,7 +69,12 @@ StoreError Store::make_folder(const std::string& name) {
     std::string path = folder_path(name);
     if (is_dir(path)) return StoreError::Exists;
     fs::make_dirs(root_, 0700);
-    for (const char* sub : {"", "/cur", "/new", "/tmp"}) fs::make_dirs(path + sub, 0700);
+    for (const char* sub : {"", "/cur", "/new", "/tmp"}) {
+        std::string d = path + sub;
+        if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
+            throw std::system_error(errno, std::generic_category(), "mkdir " + d);
+        }
+    }
     // Dovecot marks Maildir++ folders with an empty "maildirfolder" file (no data: only
     // its directory entry needs to reach the disk).
     std::string marker = path + "/maildirfolder";

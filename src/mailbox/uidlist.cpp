@@ -171,15 +171,18 @@ UidlistLock::~UidlistLock() {
     if (!done_) ::unlink((dir_ + "/dovecot-uidlist.lock").c_str());
 }
 
-void UidlistLock::commit(std::string_view contents) {
+struct stat UidlistLock::commit(std::string_view contents) {
     fs::write_all(fd_, contents);
     fs::fsync_fd(fd_);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) throw std::system_error(errno, std::generic_category(), "fstat");
     std::string lock = dir_ + "/dovecot-uidlist.lock";
     if (::rename(lock.c_str(), (dir_ + "/dovecot-uidlist").c_str()) != 0) {
         throw std::system_error(errno, std::generic_category(), "rename " + lock);
     }
     done_ = true;
     fs::fsync_dir(dir_);
+    return st;
 }
 
 }  // namespace magpie::mailbox

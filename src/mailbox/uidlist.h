@@ -6,6 +6,8 @@
 // may append lines without rewriting the header, so the real next UID is
 // max(N, last UID + 1). Files are matched by base name (before ':'), since flags change.
 #pragma once
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,8 +49,9 @@ class UidlistLock {
     ~UidlistLock();
     UidlistLock(const UidlistLock&) = delete;
     UidlistLock& operator=(const UidlistLock&) = delete;
-    // Writes, fsyncs, renames over dovecot-uidlist and fsyncs the directory.
-    void commit(std::string_view contents);
+    // Writes, fsyncs, renames over dovecot-uidlist and fsyncs the directory. Returns the
+    // written file's stat, taken before the rename (so it is ours, not a later writer's).
+    struct stat commit(std::string_view contents);
 
   private:
     std::string dir_;

@@ -162,12 +162,18 @@ def test_dovecot_maildir_taken_over(server_factory):
     root = m.maildir("alice")
     bodies = {}
 
+    # Dovecot keeps INTERNALDATE as the file's mtime: distinct from the names' times here.
+    mtimes = {"dv-three": 1500000000, "dv-seven": 1600000000, "dv-twelve": 1650000000,
+              "dv-unlisted": 1550000000}
+
     def put(folder, sub, base, info, token):
         data = small(token, b"from dovecot\r\n")
         bodies[token] = data
         name = f"{base},S={len(data)},W={len(data)}" + (f":2,{info}" if info is not None else "")
         (folder / sub).mkdir(parents=True, exist_ok=True)
         (folder / sub / name).write_bytes(data)
+        if token in mtimes:
+            os.utime(folder / sub / name, (mtimes[token], mtimes[token]))
         return f"{base},S={len(data)},W={len(data)}"
 
     for sub in ("cur", "new", "tmp"):
@@ -206,6 +212,14 @@ def test_dovecot_maildir_taken_over(server_factory):
             flags_line = r.find(rb"^\* FLAGS")[0]
             for kw in (b"$Important", b"Project-X", b"Later"):
                 assert kw in flags_line, r
+            # Dates are read from the files when first needed: by SEARCH, SORT, FETCH.
+            r = c.cmd("UID SEARCH SINCE 1-Jan-2020")
+            assert r.status == "OK", r
+            assert [ln.strip() for ln in r.find(rb"^\* SEARCH")] == [b"* SEARCH 7 12"], r
+            r = c.cmd("UID SORT (ARRIVAL) UTF-8 ALL")
+            assert [ln.strip() for ln in r.find(rb"^\* SORT")] == [b"* SORT 3 50 7 12"], r
+            r = c.cmd("UID FETCH 3 (INTERNALDATE)")
+            assert r.has(rb'INTERNALDATE "14-Jul-2017 02:40:00 \+0000"'), r
             got = {d["uid"]: (d["subject"], set(d["flags"]))
                    for d in parse_fetch(c.cmd("FETCH 1:* (UID FLAGS BODY.PEEK[])"))}
             assert got == expect_inbox

@@ -8,16 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
+
 namespace bayes_test {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-bayes-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 inline const std::vector<std::string> kSpamWords = {
     "viagra", "lottery", "winner", "prize",  "cheap",    "pills",  "casino", "bonus",

@@ -11,6 +11,7 @@
 #include "delivery/agent.h"
 #include "delivery/maildir.h"
 #include "queue/queue_file.h"
+#include "temp_dir.h"
 
 namespace magpie::delivery {
 namespace {
@@ -18,14 +19,7 @@ namespace {
 namespace sfs = std::filesystem;
 using Kind = store::Target::Kind;
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-agent-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { sfs::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 size_t count_files(const std::string& dir) {
     if (!sfs::exists(dir)) return 0;

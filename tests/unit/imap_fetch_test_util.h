@@ -14,17 +14,11 @@
 #include "imap/session/fetch.h"
 #include "imap/session/message.h"
 #include "mailbox/folder.h"
+#include "temp_dir.h"
 
 namespace fetch_test {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-fetch-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 // The attributes of "FETCH 1 <items>", e.g. items = "(FLAGS BODY[1]<0.10>)".
 inline std::vector<magpie::imap::FetchAtt> atts(std::string_view items) {

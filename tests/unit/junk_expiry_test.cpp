@@ -18,20 +18,14 @@
 #include "store/db.h"
 #include "store/retention.h"
 #include "store/schema.h"
+#include "temp_dir.h"
 
 namespace magpie {
 namespace {
 
 namespace sfs = std::filesystem;
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-expiry-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { sfs::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 constexpr int64_t kDay = 86400;
 

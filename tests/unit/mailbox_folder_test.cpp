@@ -14,20 +14,14 @@
 #include "mailbox/flags.h"
 #include "mailbox/folder.h"
 #include "mailbox/store.h"
+#include "temp_dir.h"
 
 namespace magpie::mailbox {
 namespace {
 
 namespace sfs = std::filesystem;
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-mbox-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { sfs::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 std::vector<std::string> files_in(const std::string& dir) {
     std::vector<std::string> out;
@@ -245,6 +239,31 @@ TEST(MailboxFolder, OwnChangesSkipTheRescanButSameTickChangesAreFoundLater) {
     EXPECT_EQ(f.sync(false).flags_changed, std::vector<uint32_t>{2});
 }
 
+// A delivery into new/ within the tick of the last scan, followed by an own change to
+// cur/, is seen by the next sync: own changes never vouch for new/.
+TEST(MailboxFolder, DeliveryInTheTickOfAnOwnChangeIsSeenAtOnce) {
+    TempDir t;
+    Folder f(t.path, "host");
+    add(f, "a");
+    f.sync(false);
+    struct stat nw {};
+    ASSERT_EQ(::stat((t.path + "/new").c_str(), &nw), 0);
+    fs::write_file_atomic(t.path + "/new/1800000000.M9P9.host,S=1", "d");
+    struct timespec same[2] = {nw.st_atim, nw.st_mtim};  // as if in the same tick
+    ASSERT_EQ(::utimensat(AT_FDCWD, (t.path + "/new").c_str(), same, 0), 0);
+    ASSERT_EQ(f.store_flags({1}, FlagOp::Add, kSeen, {}), std::vector<uint32_t>{1});
+    EXPECT_EQ(f.sync(false).added, std::vector<uint32_t>{2});
+    // The own change to cur/ still spares the following sync a rescan of cur/: a file
+    // renamed there within the same tick is found only once the tick is a second old.
+    struct stat cur {};
+    ASSERT_EQ(::stat((t.path + "/cur").c_str(), &cur), 0);
+    std::string from = f.message(1)->path, to = from + "F";
+    ASSERT_EQ(::rename(from.c_str(), to.c_str()), 0);
+    struct timespec same_cur[2] = {cur.st_atim, cur.st_mtim};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (t.path + "/cur").c_str(), same_cur, 0), 0);
+    EXPECT_TRUE(f.sync(false).flags_changed.empty());
+}
+
 TEST(MailboxFolder, CacheKeptAcrossOpensDroppedOnExpungeAndUidvalidity) {
     TempDir t;
     {
@@ -360,6 +379,53 @@ TEST(MailboxFolder, DovecotMaildirTakenOverWithItsUids) {
     EXPECT_EQ(u.guid, "3085f01b7f11094c501100008c4a11c1");
     EXPECT_EQ(u.entries[1].ext, "W2481");  // Dovecot's extension fields survive
     EXPECT_EQ(u.next_uid, 25023u);
+}
+
+// Dates of files found on disk are read when first asked for, and kept in the index.
+TEST(MailboxFolder, DatesOfFoundFilesAreReadWhenFirstNeeded) {
+    TempDir t;
+    sfs::create_directories(t.path + "/cur");
+    std::string a = t.path + "/cur/1700000000.M1P1.host,S=2:2,S";
+    std::string b = t.path + "/cur/1700000001.M2P1.host:2,";  // no S=: stat'd for its size
+    fs::write_file_atomic(a, "aa");
+    fs::write_file_atomic(b, "bbb");
+    timespec ta[2] = {{1600000000, 0}, {1600000000, 0}}, tb[2] = {{1600000100, 0}, {1600000100, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, a.c_str(), ta, 0), 0);
+    ASSERT_EQ(::utimensat(AT_FDCWD, b.c_str(), tb, 0), 0);
+    {
+        Folder f(t.path, "host");
+        auto snap = f.snapshot();
+        ASSERT_EQ(snap->messages.size(), 2u);
+        EXPECT_FALSE(snap->dates_known);
+        EXPECT_EQ(snap->messages[0].size, 2u);
+        EXPECT_EQ(snap->messages[1].size, 3u);
+        EXPECT_EQ(snap->messages[1].internal_date, 1600000100);  // stat'd for the size anyway
+        EXPECT_EQ(snap->messages[0].internal_date, kDateUnknown);
+        std::vector<MessageInfo> view = snap->messages;
+        f.fill_dates(view);
+        EXPECT_EQ(view[0].internal_date, 1600000000);
+        EXPECT_EQ(view[1].internal_date, 1600000100);
+        EXPECT_GT(view[0].save_date, 1700000000);  // first seen now
+        EXPECT_TRUE(f.snapshot()->dates_known);
+    }
+    ::unlink((t.path + "/magpie-index").c_str());
+    {
+        Folder f(t.path, "host");  // index gone: both dates unknown again
+        EXPECT_FALSE(f.snapshot()->dates_known);
+        // A copy of a message whose date was not read yet keeps it.
+        Folder dst(t.path + "/.Other", "host");
+        auto map = copy_messages(f, dst, {1});
+        ASSERT_EQ(map.size(), 1u);
+        EXPECT_EQ(dst.message(map[0].second)->internal_date, 1600000000);
+        auto dated = f.dated_snapshot();
+        EXPECT_TRUE(dated->dates_known);
+        EXPECT_EQ(dated->messages[0].internal_date, 1600000000);
+        EXPECT_EQ(dated->messages[1].internal_date, 1600000100);
+        EXPECT_NE(dated->messages[0].save_date, kDateUnknown);
+    }
+    Folder f(t.path, "host");  // the dates read were kept in the index
+    EXPECT_TRUE(f.snapshot()->dates_known);
+    EXPECT_EQ(f.snapshot()->messages[0].internal_date, 1600000000);
 }
 
 TEST(MailboxFolder, CopyAndMoveGiveNewUids) {

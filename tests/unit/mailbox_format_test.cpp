@@ -12,6 +12,7 @@
 #include "mailbox/index_file.h"
 #include "mailbox/keywords.h"
 #include "mailbox/uidlist.h"
+#include "temp_dir.h"
 
 namespace magpie::mailbox {
 namespace {
@@ -115,14 +116,7 @@ TEST(MailboxIndex, ReadsVersion1AndDropsItsStrings) {
     EXPECT_EQ(serialize_index(*d).substr(0, 15), "magpie-index 2\n");
 }
 
-struct CacheDir {
-    std::string path;
-    CacheDir() {
-        char tmpl[] = "/tmp/magpie-cache-test.XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~CacheDir() { std::filesystem::remove_all(path); }
-};
+using CacheDir = magpie::test_util::TempDir;
 
 TEST(MailboxCache, RoundTripOverrideAndForget) {
     CacheDir t;

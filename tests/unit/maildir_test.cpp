@@ -9,20 +9,14 @@
 #include <filesystem>
 
 #include "core/fs.h"
+#include "temp_dir.h"
 
 namespace magpie::delivery {
 namespace {
 
 namespace sfs = std::filesystem;
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-maildir-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { sfs::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 std::vector<std::string> names_in(const std::string& dir) {
     std::vector<std::string> out;

@@ -15,20 +15,14 @@
 #include "core/fs.h"
 #include "queue/envelope_codec.h"
 #include "queue/group_sync.h"
+#include "temp_dir.h"
 
 namespace magpie::queue {
 namespace {
 
 namespace sfs = std::filesystem;
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-queue-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { sfs::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 Envelope weird_envelope() {
     Envelope env;

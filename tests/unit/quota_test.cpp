@@ -20,6 +20,7 @@
 #include "smtp/proto/session.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "temp_dir.h"
 
 namespace magpie {
 namespace {
@@ -27,14 +28,7 @@ namespace {
 namespace sfs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/magpie-quota-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { sfs::remove_all(path); }
-};
+using magpie::test_util::TempDir;
 
 // A file another program (Dovecot, a shell) put into a Maildir directory.
 void put_file(const std::string& dir, const std::string& name, size_t size) {

@@ -23,8 +23,8 @@ namespace magpie::imap {
 struct SessionEnv {
     std::string hostname;
     std::string client_ip;
-    bool tls = false;            // the connection is encrypted now
-    bool starttls_ok = false;    // STARTTLS may be offered (plain listener with a certificate)
+    bool tls = false;              // the connection is encrypted now
+    bool starttls_ok = false;      // STARTTLS may be offered (plain listener with a certificate)
     int64_t max_message_size = 0;  // 0: from the settings
     std::function<std::shared_ptr<const store::Snapshot>()> snapshot;
     mailbox::Registry* registry = nullptr;
@@ -128,6 +128,10 @@ class Session {
     // this command, which reports them itself) are not reported.
     void refresh_view(std::string& out, bool expunges, const std::vector<uint32_t>* own = nullptr);
     void append_flags_fetch(std::string& out, uint32_t seq, bool with_uid);
+    // Reads the dates the view does not know yet (Folder::fill_dates) into a copy of it,
+    // for commands that show or compare INTERNALDATE or SAVEDATE. The messages and their
+    // numbers stay as they are.
+    void ensure_dates();
     // Message numbers (0-based view indices) named by a sequence or UID set. For sequence
     // sets, false when a number is beyond the mailbox (answered BAD).
     bool resolve(const SeqSet& set, bool uid, std::vector<size_t>& idx) const;

@@ -7,7 +7,6 @@
 #include <ctime>
 
 #include "core/strings.h"
-
 #include "filter/bayes_training.h"
 #include "imap/proto/response.h"
 #include "imap/session/search.h"
@@ -24,6 +23,33 @@ bool uses_modseq(const SearchKey& k) {
     if (k.kind == SearchKeyKind::Modseq) return true;
     for (const auto& c : k.children) {
         if (uses_modseq(c)) return true;
+    }
+    return false;
+}
+
+bool uses_dates(const SearchKey& k) {
+    switch (k.kind) {
+        case SearchKeyKind::Before:
+        case SearchKeyKind::On:
+        case SearchKeyKind::Since:
+        case SearchKeyKind::Older:
+        case SearchKeyKind::Younger:
+        case SearchKeyKind::SaveDateBefore:
+        case SearchKeyKind::SaveDateOn:
+        case SearchKeyKind::SaveDateSince:
+            return true;
+        default:
+            break;
+    }
+    for (const auto& c : k.children) {
+        if (uses_dates(c)) return true;
+    }
+    return false;
+}
+
+bool fetches_dates(const std::vector<FetchAtt>& atts) {
+    for (const auto& a : atts) {
+        if (a.kind == FetchAttKind::InternalDate || a.kind == FetchAttKind::SaveDate) return true;
     }
     return false;
 }
@@ -48,7 +74,8 @@ Step Session::cmd_fetch(const Command& cmd, std::string& out) {
         return {};
     }
     if (a.vanished && (!cmd.uid || !qresync_ || !a.changed_since)) {
-        out += tagged(cmd.tag, Status::Bad, "", "VANISHED needs UID FETCH, QRESYNC and CHANGEDSINCE");
+        out +=
+            tagged(cmd.tag, Status::Bad, "", "VANISHED needs UID FETCH, QRESYNC and CHANGEDSINCE");
         return {};
     }
     auto p = std::make_unique<PendingFetch>();
@@ -79,11 +106,13 @@ Step Session::cmd_fetch(const Command& cmd, std::string& out) {
             if (!(m.flags & mailbox::kSeen) && !sel_->gone.count(m.uid)) unseen.push_back(m.uid);
         }
         if (!unseen.empty()) {
-            auto changed = sel_->folder->store_flags(unseen, mailbox::FlagOp::Add, mailbox::kSeen, {});
+            auto changed =
+                sel_->folder->store_flags(unseen, mailbox::FlagOp::Add, mailbox::kSeen, {});
             refresh_view(out, false, &changed);
             p->seen_now.insert(changed.begin(), changed.end());
         }
     }
+    if (fetches_dates(a.atts)) ensure_dates();
     p->idx = std::move(idx);
     pending_ = std::move(p);
     return continue_fetch(out);
@@ -164,11 +193,13 @@ void Session::cmd_store(const Command& cmd, std::string& out) {
                                         : mailbox::FlagOp::Replace;
     if (a.unchanged_since) condstore_ = true;
     std::vector<uint32_t> modified;
-    auto changed = sel_->folder->store_flags(uids, op, bits, keywords, a.unchanged_since, &modified);
+    auto changed =
+        sel_->folder->store_flags(uids, op, bits, keywords, a.unchanged_since, &modified);
     refresh_view(out, false, &changed);
     if (!changed.empty()) {
         env_.registry->notify(sel_->folder->dir());
-        action_log(fmt::format("flag_change: box={}, uids={}", sel_->name, format_numbers(changed)));
+        action_log(
+            fmt::format("flag_change: box={}, uids={}", sel_->name, format_numbers(changed)));
     }
     std::unordered_set<uint32_t> skipped(modified.begin(), modified.end());
     if (!a.silent) {
@@ -195,7 +226,8 @@ void Session::cmd_store(const Command& cmd, std::string& out) {
         }
         mod_code = "MODIFIED " + format_numbers(nums);
     }
-    out += tagged(cmd.tag, Status::Ok, mod_code, cmd.uid ? "UID STORE completed" : "STORE completed");
+    out +=
+        tagged(cmd.tag, Status::Ok, mod_code, cmd.uid ? "UID STORE completed" : "STORE completed");
 }
 
 // -- SEARCH, SORT, THREAD -------------------------------------------------------------------
@@ -206,6 +238,7 @@ std::optional<std::vector<uint32_t>> Session::run_program(SearchKey key, const s
         error_code = "BADCHARSET (US-ASCII UTF-8)";
         return std::nullopt;
     }
+    if (uses_dates(key)) ensure_dates();
     auto msgs = view_messages(sel_->view(), sel_->folder.get());
     SearchContext ctx;
     ctx.max_seq = static_cast<uint32_t>(sel_->view().size());
@@ -220,7 +253,8 @@ void Session::cmd_search(const Command& cmd, std::string& out) {
     const auto& a = cmd.as<SearchArgs>();
     std::string err;
     auto seqs = run_program(a.key, a.charset.value_or(""), err);
-    bool save = std::find(a.returns.begin(), a.returns.end(), SearchReturn::Save) != a.returns.end();
+    bool save =
+        std::find(a.returns.begin(), a.returns.end(), SearchReturn::Save) != a.returns.end();
     if (!seqs) {
         if (save) saved_uids_.clear();
         out += tagged(cmd.tag, Status::No, err, "Unknown charset");
@@ -241,9 +275,12 @@ void Session::cmd_search(const Command& cmd, std::string& out) {
         if (want_modseq) out += fmt::format(" (MODSEQ {})", modseq);
         out += "\r\n";
     } else {
-        auto has = [&](SearchReturn r) { return std::find(a.returns.begin(), a.returns.end(), r) != a.returns.end(); };
+        auto has = [&](SearchReturn r) {
+            return std::find(a.returns.begin(), a.returns.end(), r) != a.returns.end();
+        };
         bool all = a.returns.empty() || has(SearchReturn::All);
-        bool min = has(SearchReturn::Min), max = has(SearchReturn::Max), count = has(SearchReturn::Count);
+        bool min = has(SearchReturn::Min), max = has(SearchReturn::Max),
+             count = has(SearchReturn::Count);
         if (save) {
             // RFC 5182 §2.4: with only MIN and/or MAX besides SAVE, only those are saved.
             std::vector<uint32_t> keep;
@@ -280,6 +317,7 @@ void Session::cmd_sort(const Command& cmd, std::string& out) {
         out += tagged(cmd.tag, Status::No, err, "Unknown charset");
         return;
     }
+    ensure_dates();  // ARRIVAL, and DATE for messages without a Date: field
     auto msgs = view_messages(sel_->view(), sel_->folder.get());
     auto sorted = sort_messages(a.criteria, *seqs, msgs);
     out += "* SORT";
@@ -301,6 +339,7 @@ void Session::cmd_thread(const Command& cmd, std::string& out) {
         out += tagged(cmd.tag, Status::No, err, "Unknown charset");
         return;
     }
+    ensure_dates();  // the sent date falls back to the internal date
     auto msgs = view_messages(sel_->view(), sel_->folder.get());
     out += "* THREAD " + thread_messages(a.algorithm, *seqs, msgs, cmd.uid) + "\r\n";
     out += tagged(cmd.tag, Status::Ok, "", cmd.uid ? "UID THREAD completed" : "THREAD completed");
@@ -339,7 +378,8 @@ void Session::cmd_copy(const Command& cmd, bool move, std::string& out) {
         return;
     }
     if (!move && !quota_allows(bytes)) {
-        out += tagged(cmd.tag, Status::No, code::kOverQuota, "Quota exceeded (mailbox for user is full)");
+        out += tagged(cmd.tag, Status::No, code::kOverQuota,
+                      "Quota exceeded (mailbox for user is full)");
         return;
     }
     train_junk_move(a.mailbox.name, uids);
@@ -377,8 +417,8 @@ void Session::train_junk_move(const std::string& to, const std::vector<uint32_t>
         auto results = env_.bayes->learn(views, *label);
         size_t learned = 0;
         for (const auto& r : results) learned += r.learned || r.moved;
-        log(fmt::format("imap({}): spam training: {} message(s) learned as {}, {} already known", user_,
-                        learned, *label ? "spam" : "ham", results.size() - learned));
+        log(fmt::format("imap({}): spam training: {} message(s) learned as {}, {} already known",
+                        user_, learned, *label ? "spam" : "ham", results.size() - learned));
     } catch (const std::exception& e) {
         log(fmt::format("imap({}): spam training failed: {}", user_, e.what()));
     }

@@ -124,7 +124,9 @@ void Session::cmd_select(const Command& cmd, std::string& out) {
     if (a.qresync && a.qresync->uidvalidity == sel_->uidvalidity) {
         const auto& q = *a.qresync;
         uint32_t top = sel_->uidnext > 0 ? sel_->uidnext - 1 : 0;
-        auto known = [&](uint32_t uid) { return !q.known_uids || q.known_uids->contains(uid, top); };
+        auto known = [&](uint32_t uid) {
+            return !q.known_uids || q.known_uids->contains(uid, top);
+        };
         bool complete = false;
         std::vector<uint32_t> vanished;
         for (uint32_t u : folder->vanished_since(q.modseq, &complete)) {
@@ -167,6 +169,14 @@ void Session::close_selected(bool expunge) {
     }
     sel_.reset();
     pending_.reset();
+}
+
+void Session::ensure_dates() {
+    if (!sel_ || sel_->snap->dates_known) return;
+    auto copy = std::make_shared<mailbox::Snapshot>(*sel_->snap);
+    sel_->folder->fill_dates(copy->messages);
+    copy->dates_known = true;
+    sel_->snap = std::move(copy);
 }
 
 void Session::sync_view(std::string& out, bool expunges) {
