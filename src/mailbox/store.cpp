@@ -48,10 +48,25 @@ std::string Store::folder_path(const std::string& name) const {
 
 bool Store::exists(const std::string& name) const {
     if (is_inbox(name)) return true;  // created lazily
-    return valid_folder_name(name) && is_dir(folder_path(name));
+    return valid_folder_name(name) &&
+           (is_dir(folder_path(name)) || pending(canonical_folder_name(name)));
+}
+
+bool Store::pending(const std::string& key) const {
+    std::lock_guard lock(mu_);
+    return pending_std_.count(key) > 0;
+}
+
+bool Store::materialize(const std::string& key) {
+    std::lock_guard lock(mu_);
+    if (!pending_std_.count(key)) return false;
+    make_folder(key);  // Exists when someone made it meanwhile: as good
+    pending_std_.erase(key);
+    return true;
 }
 
 std::shared_ptr<Folder> Store::folder(const std::string& name) {
+    if (valid_folder_name(name)) materialize(canonical_folder_name(name));
     if (!exists(name)) return nullptr;
     std::string key = canonical_folder_name(name);
     std::lock_guard lock(mu_);
@@ -85,6 +100,7 @@ StoreError Store::make_folder(const std::string& name) {
 }
 
 StoreError Store::create(const std::string& name) {
+    if (valid_folder_name(name) && pending(canonical_folder_name(name))) return StoreError::Exists;
     StoreError e = make_folder(name);
     if (e != StoreError::None) return e;
     fs::fsync_dir(folder_path(name));
@@ -96,6 +112,12 @@ StoreError Store::remove(const std::string& name) {
     if (is_inbox(name)) return StoreError::Invalid;
     if (!exists(name)) return StoreError::NotFound;
     std::string path = folder_path(name);
+    {
+        std::lock_guard lock(mu_);
+        if (pending_std_.erase(canonical_folder_name(name)) > 0 && !is_dir(path)) {
+            return StoreError::None;  // never made
+        }
+    }
     // Rename out of sight first, so a crash never leaves a half-deleted folder visible.
     std::string trash = root_ + "/..magpie-deleted." + std::to_string(::time(nullptr)) + "." +
                         std::to_string(reinterpret_cast<uintptr_t>(this) & 0xffff);
@@ -114,6 +136,7 @@ StoreError Store::remove(const std::string& name) {
 StoreError Store::rename(const std::string& from, const std::string& to) {
     if (is_inbox(from) || is_inbox(to)) return StoreError::Invalid;
     if (!valid_folder_name(to)) return StoreError::Invalid;
+    if (valid_folder_name(from)) materialize(canonical_folder_name(from));
     if (exists(to)) return StoreError::Exists;
     std::vector<std::string> all = folder_names();
     std::string prefix = from + kHierarchySeparator;
@@ -158,6 +181,10 @@ std::vector<std::string> Store::folder_names() const {
 
 std::vector<FolderEntry> Store::list() {
     std::vector<std::string> names = folder_names();
+    {
+        std::lock_guard lock(mu_);
+        names.insert(names.end(), pending_std_.begin(), pending_std_.end());
+    }
     std::set<std::string> existing(names.begin(), names.end());
     std::set<std::string> all = existing;
     for (const auto& n : names) {  // parents without a folder of their own
@@ -229,32 +256,24 @@ void Store::subscribe(const std::string& name, bool on) {
 
 void Store::ensure_standard_folders() {
     folder("INBOX")->sync(false);
-    std::vector<std::string> made;
-    bool subs_written = false;
+    std::lock_guard lock(mu_);
+    std::vector<std::string> missing;
     for (const auto& s : kStandard) {
-        if (make_folder(s[0]) == StoreError::None) made.push_back(s[0]);
-    }
-    {
-        std::lock_guard lock(mu_);
-        auto subs = subscriptions();
-        std::set<std::string> have(subs.begin(), subs.end());
-        bool changed = false;
-        std::vector<std::string> want{"INBOX"};
-        want.insert(want.end(), made.begin(), made.end());
-        for (const auto& n : want) {
-            if (!have.insert(n).second) continue;
-            subs.push_back(n);
-            changed = true;
+        if (!is_dir(folder_path(s[0])) && pending_std_.insert(s[0]).second) {
+            missing.push_back(s[0]);
         }
-        subs_written = changed;
-        // Its fsyncs commit the new folders' directories with it (one journal commit).
-        // No fsync per folder: each costs a disk cache flush even when the journal holds
-        // nothing new for it, and nothing is acknowledged in a standard folder that is
-        // not fsync'd there (APPEND, COPY and delivery fsync its cur/, which carries the
-        // folder's own creation); one lost in a crash is made again at the next login.
-        if (changed) save_subscriptions(subs);
     }
-    if (!made.empty() && !subs_written) fs::fsync_dir(root_);
+    auto subs = subscriptions();
+    std::set<std::string> have(subs.begin(), subs.end());
+    bool changed = false;
+    std::vector<std::string> want{"INBOX"};
+    want.insert(want.end(), missing.begin(), missing.end());
+    for (const auto& n : want) {
+        if (!have.insert(n).second) continue;
+        subs.push_back(n);
+        changed = true;
+    }
+    if (changed) save_subscriptions(subs);
 }
 
 QuotaUsage Store::quota_usage() {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,8 +49,11 @@ class Store {
     void subscribe(const std::string& name, bool on);
 
     // INBOX, Sent, Drafts, Trash, Junk, Archive, subscribed; harmless when they exist.
-    // The folders a first login creates share one subscriptions write and one journal
-    // commit.
+    // Like Dovecot's `auto = subscribe`, a missing standard folder is listed, subscribed
+    // and reported as existing at once, but its directories are made only when it is first
+    // opened (folder(), and so SELECT, STATUS, APPEND, COPY) or renamed: a first login
+    // creates nothing but the subscriptions. DELETE of one not made yet just forgets it
+    // until the next Store.
     void ensure_standard_folders();
     // Bytes and messages of all folders: from the UsageCache, else a full walk.
     QuotaUsage quota_usage();
@@ -59,12 +63,16 @@ class Store {
     StoreError make_folder(const std::string& name);
     void save_subscriptions(const std::vector<std::string>& names);
     std::vector<std::string> folder_names() const;
+    bool pending(const std::string& key) const;
+    // Makes a pending standard folder's directories; false when `key` was not pending.
+    bool materialize(const std::string& key);
 
     const std::string root_;
     const std::string host_;
     const std::shared_ptr<UsageCache> usage_;
-    std::mutex mu_;
+    mutable std::mutex mu_;
     std::map<std::string, std::shared_ptr<Folder>> open_;
+    std::set<std::string> pending_std_;  // standard folders listed but not made yet
 };
 
 // RFC 6154 attribute of a standard folder name, or "".

@@ -465,8 +465,16 @@ TEST(MailboxStore, FoldersSubscriptionsQuota) {
     TempDir t;
     Store s(t.path + "/user", "host");
     s.ensure_standard_folders();
+    // Listed and existing at once, made on first use (as Dovecot's auto = subscribe).
+    EXPECT_FALSE(sfs::exists(t.path + "/user/.Sent"));
+    EXPECT_TRUE(s.exists("Sent"));
+    ASSERT_NE(s.folder("Sent"), nullptr);
     EXPECT_TRUE(sfs::is_directory(t.path + "/user/.Sent/cur"));
     EXPECT_TRUE(sfs::exists(t.path + "/user/.Sent/maildirfolder"));
+    EXPECT_EQ(s.remove("Drafts"), StoreError::None);  // never made: forgotten
+    EXPECT_FALSE(s.exists("Drafts"));
+    EXPECT_FALSE(sfs::exists(t.path + "/user/.Drafts"));
+    EXPECT_EQ(s.create("Drafts"), StoreError::None);
     EXPECT_EQ(s.create("Archive.2024"), StoreError::None);
     EXPECT_EQ(s.create("Entw\xC3\xBC"
                        "rfe"),
