@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <system_error>
 #include <unordered_set>
 
@@ -670,6 +671,15 @@ std::vector<std::string> Folder::keyword_names() {
 }
 
 uint32_t Folder::keyword_bits(const std::vector<std::string>& names) {
+    bool known = std::all_of(names.begin(), names.end(),
+                             [&](const std::string& k) { return keywords_.find(k).has_value(); });
+    std::optional<UidlistLock> lock;
+    if (!known) {
+        // New letters are given under dovecot-uidlist.lock, as Dovecot does, after reading
+        // the file again: another process may have given some meanwhile.
+        lock.emplace(dir_);
+        keywords_.load(dir_ + "/dovecot-keywords");
+    }
     uint32_t bits = 0;
     bool added = false;
     for (const auto& k : names) {

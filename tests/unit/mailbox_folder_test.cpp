@@ -428,6 +428,22 @@ TEST(MailboxFolder, DatesOfFoundFilesAreReadWhenFirstNeeded) {
     EXPECT_EQ(f.snapshot()->messages[0].internal_date, 1600000000);
 }
 
+// Two processes on one folder (two Folder objects here) giving keyword letters: the second
+// reads dovecot-keywords again under the lock instead of reusing the first's letter.
+TEST(MailboxFolder, KeywordLettersFromTwoProcessesDoNotCollide) {
+    TempDir t;
+    Folder a(t.path, "host"), b(t.path, "host");
+    a.messages();
+    b.messages();
+    uint32_t x = a.append({"x", 0, {"Alpha"}, 1700000000});
+    uint32_t y = b.append({"y", 0, {"Beta"}, 1700000000});
+    EXPECT_EQ(fs::read_file(t.path + "/dovecot-keywords"), "0 Alpha\n1 Beta\n");
+    Folder c(t.path, "host");
+    EXPECT_EQ(c.message(x)->keywords, std::vector<std::string>{"Alpha"});
+    EXPECT_EQ(c.message(y)->keywords, std::vector<std::string>{"Beta"});
+    EXPECT_FALSE(sfs::exists(t.path + "/dovecot-uidlist.lock"));
+}
+
 TEST(MailboxFolder, CopyAndMoveGiveNewUids) {
     TempDir t;
     Folder src(t.path + "/a", "host"), dst(t.path + "/b", "host");
