@@ -4,6 +4,8 @@
 // mailbox registry wakes on every change to the selected folder.
 #include "imap/server.h"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include "core/log.h"
 #include "imap/proto/reader.h"
 #include "imap/proto/response.h"
@@ -123,13 +125,20 @@ awaitable<bool> Connection::handle(Step step, std::string& out) {
         boost::system::error_code ec;
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    // A long response (FETCH of many bodies) comes in chunks: the next one is made on the
+    // blocking pool while the last one is written.
+    std::string next;
+    while (step.action == Action::More) {
+        using namespace asio::experimental::awaitable_operators;
+        next.clear();
+        auto [sent, more] = co_await (
+            send(out) && net::run_blocking(ctx_.blocking, [&]() { return session_->more(next); }));
+        if (!sent) co_return false;
+        step = more;
+        out.swap(next);
+    }
     if (!co_await send(out)) co_return false;
     out.clear();
-    while (step.action == Action::More) {
-        step = co_await net::run_blocking(ctx_.blocking, [&]() { return session_->more(out); });
-        if (!co_await send(out)) co_return false;
-        out.clear();
-    }
     if (out.capacity() > kReadChunk) std::string().swap(out);  // after a long response
     in_auth_ = step.action == Action::AuthContinue;
     switch (step.action) {
@@ -182,7 +191,8 @@ awaitable<bool> Connection::idle() {
     std::string dir = session_->watched_dir();
     uint64_t watch = 0;
     if (!dir.empty()) {
-        watch = ctx_.registry.watch(dir, [st, ex]() { asio::post(ex, [st]() { st->wake.cancel(); }); });
+        watch =
+            ctx_.registry.watch(dir, [st, ex]() { asio::post(ex, [st]() { st->wake.cancel(); }); });
     }
     asio::co_spawn(ex, idle_pusher(st), asio::detached);
     std::string line;
@@ -301,9 +311,11 @@ awaitable<void> Connection::serve(bool alive) {
                 Step step;
                 std::string_view raw = reader_->command();
                 if (in_auth_) {
-                    step = co_await net::run_blocking(ctx_.blocking, [&]() { return session_->auth_line(raw, out); });
+                    step = co_await net::run_blocking(
+                        ctx_.blocking, [&]() { return session_->auth_line(raw, out); });
                 } else {
-                    step = co_await net::run_blocking(ctx_.blocking, [&]() { return session_->command(raw, out); });
+                    step = co_await net::run_blocking(
+                        ctx_.blocking, [&]() { return session_->command(raw, out); });
                 }
                 alive = co_await handle(step, out);
                 break;
