@@ -305,6 +305,16 @@ TEST(ImapFetch, NulInBodyIsSentAs0x80) {
               response(std::string("BINARY[1] ~{12}\r\nbefore\0after", 29)));
     EXPECT_EQ(msg.fetch("BINARY[1]<0.6>"), response("BINARY[1]<0> ~{6}\r\nbefore"));
     EXPECT_EQ(msg.fetch("BINARY[2]"), response(std::string("BINARY[2] ~{3}\r\n\0\0\0", 19)));
+    // BODY[] alone is read straight into the response: the same rule applies there.
+    std::string sent;
+    for (char c : m) {
+        if (c == '\n' && (sent.empty() || sent.back() != '\r')) sent += '\r';
+        sent += c == '\0' ? '\x80' : c;
+    }
+    EXPECT_EQ(msg.fetch("BODY[]"), response("BODY[] " + lit(sent)));
+    // With another file item the message is loaded first: the same bytes.
+    std::string both = msg.fetch("(BODY[] RFC822.HEADER)");
+    EXPECT_EQ(both.substr(0, both.find(" RFC822.HEADER")), "* 1 FETCH (BODY[] " + lit(sent));
 }
 
 TEST(ImapFetch, BinaryDecodesTransferEncodings) {

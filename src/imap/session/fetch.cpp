@@ -11,6 +11,7 @@
 #include "imap/session/fetch_body.h"
 #include "imap/session/fetch_literal.h"
 #include "imap/session/fetch_source.h"
+#include "imap/session/fetch_whole.h"
 #include "imap/session/index_items.h"
 #include "mailbox/flags.h"
 #include "mime/imap_bodystructure.h"
@@ -142,6 +143,19 @@ FetchError append_fetch(std::string& out, uint32_t seq, MessageData& msg,
         header_only = top_header_item(a);
         if (!header_only) break;
     }
+    // BODY[] as the only file item: read straight into the response.
+    const FetchAtt* whole = nullptr;
+    int file_items = 0;
+    for (const FetchAtt& a : atts) {
+        bool from_cache = cache && (a.kind == K::Envelope || a.kind == K::BodyStructure);
+        if (!needs_file(a) || from_cache) continue;
+        ++file_items;
+        if (a.kind == K::BodySection && a.section.part.empty() &&
+            a.section.text == SectionText::None && !a.partial) {
+            whole = &a;
+        }
+    }
+    if (file_items != 1) whole = nullptr;
     if (header_only && msg.folder()) {
         if (auto h = msg.folder()->cached_header(info.uid)) {
             msg.use_bytes(std::move(*h));
@@ -170,6 +184,12 @@ FetchError append_fetch(std::string& out, uint32_t seq, MessageData& msg,
     for (const FetchAtt& a : atts) {
         next();
         bool from_cache = cache && (a.kind == K::Envelope || a.kind == K::BodyStructure);
+        if (&a == whole) {
+            size_t mark = out.size();
+            out += "BODY[] ";
+            if (detail::append_whole_file_literal(out, info.path)) continue;
+            out.resize(mark);
+        }
         if (needs_file(a) && !from_cache && !src.load()) {
             out.resize(start);
             return FetchError::Gone;
