@@ -12,16 +12,13 @@
 
 #include "imap/session/message.h"
 #include "mailbox/folder.h"
+#include "temp_dir.h"
 
 namespace imap_test {
 
 class MessageBox {
   public:
-    MessageBox() {
-        char tmpl[] = "/tmp/magpie-imap-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
-    }
-    ~MessageBox() { std::filesystem::remove_all(dir_); }
+    MessageBox() = default;
     MessageBox(const MessageBox&) = delete;
     MessageBox& operator=(const MessageBox&) = delete;
 
@@ -34,7 +31,7 @@ class MessageBox {
         }
         auto& info = infos_.emplace_back();
         info.uid = static_cast<uint32_t>(infos_.size() * 10);
-        info.path = dir_ + "/" + std::to_string(infos_.size());
+        info.path = dir_.path + "/" + std::to_string(infos_.size());
         info.size = crlf.size();
         info.internal_date = 1700000000 + static_cast<int64_t>(infos_.size()) * 3600;
         info.modseq = infos_.size();
@@ -52,7 +49,7 @@ class MessageBox {
     magpie::mailbox::MessageInfo& info(size_t seq) { return infos_.at(seq - 1); }
 
   private:
-    std::string dir_;
+    magpie::test_util::TempDir dir_;
     std::deque<magpie::mailbox::MessageInfo> infos_;
     std::vector<magpie::imap::MessageData> msgs_;
 };
