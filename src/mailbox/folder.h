@@ -73,7 +73,7 @@ struct CopySource {
     uint32_t flags = 0;
     std::vector<std::string> keywords;
     uint64_t size = 0;
-    int64_t internal_date = 0;
+    int64_t internal_date = 0;  // may be kDateUnknown
 };
 
 constexpr size_t kMaxExpungedTracked = 10000;  // VANISHED history kept per folder

@@ -85,18 +85,12 @@ std::vector<CopySource> Folder::copy_sources(const std::vector<uint32_t>& uids) 
     std::lock_guard lock(mu_);
     ensure_loaded();
     std::vector<CopySource> out;
-    std::vector<IndexRecord*> undated;
-    for (uint32_t uid : uids) {
-        IndexRecord* r = find_record(uid);
-        if (r && r->internal_date == kDateUnknown) undated.push_back(r);
-    }
-    stat_records(undated);
     for (uint32_t uid : uids) {
         IndexRecord* r = find_record(uid);
         if (!r) continue;
         MaildirName n = parse_maildir_name(r->filename);
-        int64_t idate = r->internal_date == kDateUnknown ? ::time(nullptr) : r->internal_date;
-        out.push_back({uid, path_of(*r), n.flags, keywords_.names_of(n.keywords), r->size, idate});
+        out.push_back(
+            {uid, path_of(*r), n.flags, keywords_.names_of(n.keywords), r->size, r->internal_date});
     }
     return out;
 }
@@ -127,7 +121,12 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
             try {
                 fs::write_all(fd, data);
                 fs::fsync_fd(fd);
-                timespec times[2] = {{s.internal_date, 0}, {s.internal_date, 0}};
+                int64_t date = s.internal_date;
+                struct stat st {};
+                if (date == kDateUnknown) {
+                    date = ::stat(s.path.c_str(), &st) == 0 ? st.st_mtime : ::time(nullptr);
+                }
+                timespec times[2] = {{date, 0}, {date, 0}};
                 ::futimens(fd, times);
             } catch (...) {
                 ::close(fd);
@@ -154,6 +153,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
         rec.uid = uids[i];
         rec.filename = names[i];
         rec.size = done[i]->size;
+        // A hard link shares the source's mtime: an unknown date is read when first needed.
         rec.internal_date = done[i]->internal_date;
         rec.save_date = ::time(nullptr);
         rec.modseq = ++idx_.highest_modseq;
