@@ -73,6 +73,18 @@ void replace_file(const std::string& path, std::string_view data, int mode) {
     replace_via_tmp(path, data, mode, false);
 }
 
+ssize_t read_at(int fd, char* buf, size_t len, off_t off) {
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = ::pread(fd, buf + got, len - got, off + static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    return static_cast<ssize_t>(got);
+}
+
 std::string read_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail("open " + path);

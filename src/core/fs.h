@@ -1,5 +1,7 @@
 // File helpers for durable writes: write-all, fsync of files and directories, atomic replace.
 #pragma once
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,9 @@ void write_file_atomic(const std::string& path, std::string_view data, int mode 
 // may be lost in a crash (a reader must then detect a missing, empty or torn file).
 void replace_file(const std::string& path, std::string_view data, int mode = 0600);
 std::string read_file(const std::string& path);
+// Reads up to `len` bytes at `off`, retrying short reads and EINTR: the count read (less
+// than `len` only at end of file), or -1 with errno set. Does not throw.
+ssize_t read_at(int fd, char* buf, size_t len, off_t off);
 void make_dirs(const std::string& path, int mode = 0700);
 
 }  // namespace magpie::fs

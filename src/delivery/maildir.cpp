@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "core/fs.h"
+#include "mailbox/maildir_dirs.h"
 
 namespace magpie::delivery {
 namespace {
@@ -94,7 +95,8 @@ bool proc_fd_available() {
 
 // Creates root, its parents and tmp/ new/ cur/, and makes the new entries durable.
 void create_maildir(const std::string& root) {
-    for (const char* sub : {"/tmp", "/new", "/cur"}) fs::make_dirs(root + sub, 0700);
+    fs::make_dirs(root, 0700);
+    mailbox::make_maildir_dirs(root);
     ::chmod(root.c_str(), 0700);
     // root, data_dir/mail and data_dir may all be new: sync the entries of each.
     std::string dir = root;
@@ -106,7 +108,6 @@ void create_maildir(const std::string& root) {
 }
 
 }  // namespace
-
 
 std::string maildir_unique_prefix(int64_t arrival, size_t target_index, std::string_view queue_id) {
     return std::to_string(arrival) + ".M" + std::to_string(target_index) + "Q" +

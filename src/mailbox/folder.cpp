@@ -16,6 +16,7 @@
 
 #include "core/fs.h"
 #include "mailbox/flags.h"
+#include "mailbox/maildir_dirs.h"
 
 namespace magpie::mailbox {
 namespace {
@@ -142,12 +143,7 @@ void Folder::reload_uidlist_if_changed() {
 }
 
 void Folder::load() {
-    for (const char* sub : {"", "/cur", "/new", "/tmp"}) {
-        std::string d = dir_ + sub;
-        if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
-            throw std::system_error(errno, std::generic_category(), "mkdir " + d);
-        }
-    }
+    make_maildir_dirs(dir_);
     keywords_.load(dir_ + "/dovecot-keywords");
     auto index = read_index(dir_ + "/magpie-index");
     reload_uidlist_if_changed();
@@ -582,6 +578,7 @@ void Folder::stat_records(const std::vector<IndexRecord*>& recs) {
                 if (f >= 0) ::close(f);
         }
     } dfd;
+    bool changed = false;
     for (IndexRecord* rec : recs) {
         int& fd = dfd.fd[rec->in_new ? 1 : 0];
         if (fd < 0) {
@@ -597,8 +594,9 @@ void Folder::stat_records(const std::vector<IndexRecord*>& recs) {
         if (!size_from_name(base_of(rec->filename))) rec->size = static_cast<uint64_t>(st.st_size);
         if (rec->internal_date == kDateUnknown) rec->internal_date = st.st_mtime;
         if (rec->save_date == kDateUnknown) rec->save_date = st.st_ctime;
+        changed = true;
     }
-    touch();
+    if (changed) touch();
 }
 
 std::vector<MessageInfo> Folder::messages() {

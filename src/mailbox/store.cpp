@@ -15,6 +15,7 @@
 #include "core/fs.h"
 #include "mailbox/flags.h"
 #include "mailbox/folder_name.h"
+#include "mailbox/maildir_dirs.h"
 
 namespace magpie::mailbox {
 namespace {
@@ -84,12 +85,7 @@ StoreError Store::make_folder(const std::string& name) {
     std::string path = folder_path(name);
     if (is_dir(path)) return StoreError::Exists;
     fs::make_dirs(root_, 0700);
-    for (const char* sub : {"", "/cur", "/new", "/tmp"}) {
-        std::string d = path + sub;
-        if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
-            throw std::system_error(errno, std::generic_category(), "mkdir " + d);
-        }
-    }
+    make_maildir_dirs(path);
     // Dovecot marks Maildir++ folders with an empty "maildirfolder" file (no data: only
     // its directory entry needs to reach the disk).
     std::string marker = path + "/maildirfolder";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "mime/header.h"
@@ -57,14 +58,8 @@ std::string queue_dsn(const std::string& queue_dir, const std::string& hostname,
 std::string dsn_original(int fd, int64_t offset, int64_t size) {
     int64_t want = size <= kMaxOriginalForDsn ? size : std::min<int64_t>(size, 1 << 20);
     std::string out(static_cast<size_t>(std::max<int64_t>(want, 0)), '\0');
-    size_t got = 0;
-    while (got < out.size()) {
-        ssize_t n = ::pread(fd, out.data() + got, out.size() - got,
-                            static_cast<off_t>(offset + static_cast<int64_t>(got)));
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
-    }
-    out.resize(got);
+    ssize_t got = fs::read_at(fd, out.data(), out.size(), static_cast<off_t>(offset));
+    out.resize(static_cast<size_t>(std::max<ssize_t>(got, 0)));
     if (size > kMaxOriginalForDsn) {
         auto end = out.find("\r\n\r\n");
         if (end != std::string::npos) out.resize(end + 4);

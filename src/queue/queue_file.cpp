@@ -74,15 +74,7 @@ bool parse_hex(std::string_view s, uint64_t& out) {
 }
 
 bool pread_all(int fd, char* buf, size_t len, off_t off) {
-    while (len > 0) {
-        ssize_t n = ::pread(fd, buf, len, off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        buf += n;
-        len -= static_cast<size_t>(n);
-        off += n;
-    }
-    return true;
+    return fs::read_at(fd, buf, len, off) == static_cast<ssize_t>(len);
 }
 
 std::string tmp_dir(const std::string& queue_dir) {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/fs.h"
+
 namespace magpie::queue {
 
 std::optional<mime::HeaderInsertion> spam_subject_insertion(const Envelope& env,
@@ -15,13 +17,9 @@ std::optional<mime::HeaderInsertion> spam_subject_insertion(const Envelope& env,
     if (!env.spam || s.spam_subject_prefix.empty() || fd < 0) return std::nullopt;
     int64_t want = std::min<int64_t>(env.size, kMaxSubjectHead);
     std::string head(static_cast<size_t>(std::max<int64_t>(want, 0)), '\0');
-    size_t got = 0;
-    while (got < head.size()) {
-        ssize_t n = ::pread(fd, head.data() + got, head.size() - got,
-                            static_cast<off_t>(body_offset + static_cast<int64_t>(got)));
-        if (n <= 0) return std::nullopt;  // shorter than its envelope says: leave it alone
-        got += static_cast<size_t>(n);
-    }
+    if (fs::read_at(fd, head.data(), head.size(), static_cast<off_t>(body_offset)) !=
+        static_cast<ssize_t>(head.size()))
+        return std::nullopt;  // shorter than its envelope says: leave it alone
     return mime::subject_prefix_insertion(head, s.spam_subject_prefix, want == env.size);
 }
 

@@ -6,25 +6,20 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
+#include "core/fs.h"
 #include "imap/session/fetch_literal.h"
+#include "imap/session/message.h"
 #include "mime/parser.h"
 
 namespace magpie::imap::detail {
-
-namespace {
-
-constexpr off_t kMaxDirect = 1 << 20;  // larger files are mapped by MessageData
-
-}  // namespace
 
 bool append_whole_file_literal(std::string& out, const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || st.st_size > kMaxDirect) {
+    if (::fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) > MessageData::kReadLimit) {
         ::close(fd);
         return false;
     }
@@ -35,15 +30,10 @@ bool append_whole_file_literal(std::string& out, const std::string& path) {
     out += "}\r\n";
     size_t at = out.size();
     out.resize(at + size);
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = ::pread(fd, out.data() + at + got, size - got, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
-    }
+    ssize_t got = fs::read_at(fd, out.data() + at, size, 0);
     ::close(fd);
-    if (got < size) {  // shrank or unreadable meanwhile: the usual way decides
+    if (got !=
+        static_cast<ssize_t>(size)) {  // shrank or unreadable meanwhile: the usual way decides
         out.resize(mark);
         return false;
     }

@@ -8,11 +8,11 @@
 #include <cerrno>
 #include <system_error>
 
+#include "core/fs.h"
+
 namespace magpie::imap {
 
 namespace {
-
-constexpr size_t kReadLimit = 1 << 20;  // larger files are mapped
 
 struct Fd {
     int fd;
@@ -34,15 +34,9 @@ void MessageData::open_file(const std::string& path) {
         return;
     }
     read_ = std::make_unique_for_overwrite<char[]>(size);
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = ::pread(f.fd, read_.get() + got, size - got, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw std::system_error(errno, std::generic_category(), "read " + path);
-        if (n == 0) break;
-        got += static_cast<size_t>(n);
-    }
-    data_ = std::string_view(read_.get(), got);
+    ssize_t got = fs::read_at(f.fd, read_.get(), size, 0);
+    if (got < 0) throw std::system_error(errno, std::generic_category(), "read " + path);
+    data_ = std::string_view(read_.get(), static_cast<size_t>(got));
 }
 
 bool MessageData::load() {

@@ -14,6 +14,8 @@ namespace magpie::imap {
 
 class MessageData {
   public:
+    static constexpr size_t kReadLimit = 1 << 20;  // larger files are mapped, not read
+
     // `folder` finds the file again when another process renamed it (a flag change).
     MessageData(const mailbox::MessageInfo& info, mailbox::Folder* folder)
         : info_(&info), folder_(folder) {}
