@@ -1,6 +1,7 @@
 // libFuzzer target for the MIME library: structure parsing, BODYSTRUCTURE/ENVELOPE,
 // header decoding, address lists, transfer decoding, charset conversion, section lookup
-// and text extraction, all over one input treated as a message.
+// and text extraction, all over one input treated as a message; the vectorised line scan
+// is checked against the plain count.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 #include "mime/charset.h"
 #include "mime/imap_bodystructure.h"
 #include "mime/imap_envelope.h"
+#include "mime/line_stats.h"
 #include "mime/parser.h"
 #include "mime/rfc2047.h"
 #include "mime/transfer_decode.h"
@@ -43,6 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     // An exact-size heap copy so ASan catches any read past the end.
     std::string buf(reinterpret_cast<const char*>(bytes), size);
     std::string_view data(buf);
+    LineFlaws flaws = find_line_flaws(data);
+    if (flaws.bare_lf != (count_lines(data).bare_lf > 0) ||
+        flaws.nul != (data.find('\0') != std::string_view::npos))
+        __builtin_trap();
     Limits lim;
     lim.max_depth = 40;
     Message msg = parse_message(data, lim);

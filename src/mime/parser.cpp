@@ -301,21 +301,6 @@ std::string Part::filename() const {
     return {};
 }
 
-LineStats count_lines(std::string_view bytes) {
-    LineStats s;
-    const char* p = bytes.data();
-    const char* end = p + bytes.size();
-    while (p < end) {
-        const void* nl = std::memchr(p, '\n', size_t(end - p));
-        if (!nl) break;
-        const char* q = static_cast<const char*>(nl);
-        ++s.lines;
-        if (q == bytes.data() || q[-1] != '\r') ++s.bare_lf;
-        p = q + 1;
-    }
-    return s;
-}
-
 Message parse_message(std::string_view data, const Limits& limits) {
     Message msg;
     msg.data = data;

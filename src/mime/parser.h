@@ -10,6 +10,7 @@
 
 #include "mime/header.h"
 #include "mime/limits.h"
+#include "mime/line_stats.h"
 #include "mime/params.h"
 #include "mime/transfer_decode.h"
 
@@ -64,15 +65,6 @@ struct Part {
     // Attachment file name: disposition filename, else Content-Type name (RFC 2183 §2.3).
     std::string filename() const;
 };
-
-// Line ends and sizes of a byte range as IMAP counts them (RFC 9051 §7.5.2): a bare LF
-// counts as a line end and as two octets, since the message is sent with CRLF.
-struct LineStats {
-    size_t lines = 0;    // number of LF bytes
-    size_t bare_lf = 0;  // LFs without a preceding CR
-    size_t crlf_size(size_t raw) const { return raw + bare_lf; }
-};
-LineStats count_lines(std::string_view bytes);
 
 struct Message {
     std::string_view data;

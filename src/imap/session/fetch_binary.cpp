@@ -22,7 +22,7 @@ bool decode_leaf(std::string_view body, mime::Encoding enc, std::string& buf,
             mime::decode_base64(body, buf);
             break;
         case mime::Encoding::kQuotedPrintable:
-            if (mime::count_lines(body).bare_lf) {
+            if (mime::find_line_flaws(body).bare_lf) {
                 std::string crlf;
                 append_crlf(crlf, body);  // hard line breaks come out as CRLF
                 mime::decode_qp(crlf, buf);

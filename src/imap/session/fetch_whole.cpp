@@ -11,7 +11,7 @@
 #include "core/fs.h"
 #include "imap/session/fetch_literal.h"
 #include "imap/session/message.h"
-#include "mime/parser.h"
+#include "mime/line_stats.h"
 
 namespace magpie::imap::detail {
 
@@ -38,14 +38,15 @@ bool append_whole_file_literal(std::string& out, const std::string& path) {
         return false;
     }
     std::string_view data(out.data() + at, size);
-    if (mime::count_lines(data).bare_lf > 0) {
+    mime::LineFlaws flaws = mime::find_line_flaws(data);
+    if (flaws.bare_lf) {
         std::string copy(data);
         out.resize(mark);
         append_literal(out, copy, std::nullopt, LiteralKind::Text);
         return true;
     }
     char* p = out.data() + at;
-    if (std::memchr(p, 0, size)) std::replace(p, p + size, '\0', '\x80');
+    if (flaws.nul) std::replace(p, p + size, '\0', '\x80');
     return true;
 }
 
