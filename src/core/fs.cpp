@@ -73,6 +73,12 @@ void replace_file(const std::string& path, std::string_view data, int mode) {
     replace_via_tmp(path, data, mode, false);
 }
 
+int open_read(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    return fd;
+}
+
 ssize_t read_at(int fd, char* buf, size_t len, off_t off) {
     size_t got = 0;
     while (got < len) {

@@ -17,6 +17,10 @@ void write_file_atomic(const std::string& path, std::string_view data, int mode 
 // may be lost in a crash (a reader must then detect a missing, empty or torn file).
 void replace_file(const std::string& path, std::string_view data, int mode = 0600);
 std::string read_file(const std::string& path);
+// Opens a file to read without updating its access time (O_NOATIME, where the process may:
+// it owns the file or has CAP_FOWNER), so reading mail does not dirty an inode per message.
+// The descriptor, or -1 with errno set.
+int open_read(const std::string& path);
 // Reads up to `len` bytes at `off`, retrying short reads and EINTR: the count read (less
 // than `len` only at end of file), or -1 with errno set. Does not throw.
 ssize_t read_at(int fd, char* buf, size_t len, off_t off);

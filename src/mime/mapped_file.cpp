@@ -10,10 +10,12 @@
 #include <system_error>
 #include <utility>
 
+#include "core/fs.h"
+
 namespace magpie::mime {
 
 MappedFile::MappedFile(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = fs::open_read(path);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
     struct stat st;
     if (::fstat(fd, &st) != 0) {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "auth/authenticator.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "mailbox/flags.h"
 #include "net/blocking.h"
@@ -37,7 +38,7 @@ class FileHandle {
     FileHandle& operator=(const FileHandle&) = delete;
     void open(const std::string& path) {
         reset();
-        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        fd_ = fs::open_read(path);
     }
     void reset() {
         if (fd_ >= 0) ::close(fd_);

@@ -16,7 +16,7 @@
 namespace magpie::imap::detail {
 
 bool append_whole_file_literal(std::string& out, const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = fs::open_read(path);
     if (fd < 0) return false;
     struct stat st {};
     if (::fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) > MessageData::kReadLimit) {

@@ -22,7 +22,7 @@ struct Fd {
 }  // namespace
 
 void MessageData::open_file(const std::string& path) {
-    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    Fd f{fs::open_read(path)};
     if (f.fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
     struct stat st {};
     if (::fstat(f.fd, &st) != 0)

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "core/fs.h"
 #include "mailbox/flags.h"
 #include "pop3/proto/limits.h"
 #include "pop3/proto/message_encoder.h"
@@ -44,7 +45,7 @@ void SizeCache::put(const std::string& key, uint64_t size) {
 }
 
 std::optional<uint64_t> file_pop3_size(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = fs::open_read(path);
     if (fd < 0) return std::nullopt;
     MessageEncoder enc(-1, false);
     std::string buf(kSendChunk, '\0');
