@@ -270,6 +270,39 @@ def test_append_select_fetch_roundtrip(server):
     c.logout()
 
 
+def test_sequence_sets_reversed_overlapping_and_star(server):
+    """Ranges are resolved one by one: reversed, overlapping, repeated and out-of-order
+    ranges give each message once, in order; "*" and UIDs past the last mean the last."""
+    c = imap_ssl(server, "carol")
+    box = fresh_box(c)
+    uids = [append(c, box, message(subject=f"n{i}")) for i in range(6)]
+    c.select(box)
+    c.uid("STORE", str(uids[1]), "+FLAGS", r"(\Deleted)")
+    c.expunge()  # a gap in the UIDs: 5 messages, UIDs not contiguous
+    left = [u for u in uids if u != uids[1]]
+
+    def seqs(typ_resp):
+        typ, resp = typ_resp
+        assert typ == "OK", resp
+        return [int(x.split()[0]) for x in resp if x]
+
+    def fetched_uids(typ_resp):
+        typ, resp = typ_resp
+        assert typ == "OK", resp
+        return [int(re.search(rb"UID (\d+)", x).group(1)) for x in resp if x]
+
+    assert seqs(c.fetch("4:2", "(FLAGS)")) == [2, 3, 4]
+    assert seqs(c.fetch("5,1,3:2,2,*", "(FLAGS)")) == [1, 2, 3, 5]
+    assert seqs(c.fetch("*:4", "(FLAGS)")) == [4, 5]
+    assert fetched_uids(c.uid("FETCH", f"{uids[-1] + 100}:*", "(FLAGS)")) == [left[-1]]
+    assert fetched_uids(c.uid("FETCH", f"{uids[1]}", "(FLAGS)")) == []
+    assert fetched_uids(c.uid("FETCH", f"{left[3]}:{uids[0]},{left[1]}", "(FLAGS)")) == left[:4]
+    assert fetched_uids(c.uid("FETCH", f"{uids[1]}:{uids[2]}", "(FLAGS)")) == [uids[2]]
+    with pytest.raises(imaplib.IMAP4.error, match="sequence set"):
+        c.fetch("6", "(FLAGS)")  # past the last message: BAD
+    c.logout()
+
+
 def test_multiappend_and_size_limit_before_literal(srv):
     srv.set("max_message_size", "2000")
     with RawIMAP(srv.imaps_port, tls=True) as c:

@@ -49,17 +49,31 @@ bool Session::resolve(const SeqSet& set, bool uid, std::vector<size_t>& idx) con
             if (r.lo > largest || r.hi > largest) return false;
         }
     }
+    // Each range is looked up on its own (UIDs ascend in the view), so "FETCH 7" in a
+    // 10,000-message view costs one lookup rather than a pass over all of them.
     if (!set.ranges.empty() && !view.empty()) {
         uint32_t largest = uid ? view.back().uid : static_cast<uint32_t>(view.size());
-        for (size_t i = 0; i < view.size(); ++i) {
-            uint32_t n = uid ? view[i].uid : static_cast<uint32_t>(i + 1);
-            if (set.contains(n, largest)) idx.push_back(i);
+        for (const auto& r : set.ranges) {
+            uint32_t a = r.lo == 0 ? largest : r.lo, b = r.hi == 0 ? largest : r.hi;
+            if (a > b) std::swap(a, b);
+            size_t i = 0;
+            if (!uid) {
+                i = a - 1;
+            } else {
+                auto it = std::lower_bound(
+                    view.begin(), view.end(), a,
+                    [](const mailbox::MessageInfo& m, uint32_t u) { return m.uid < u; });
+                i = static_cast<size_t>(it - view.begin());
+            }
+            for (; i < view.size() && (uid ? view[i].uid : i + 1) <= b; ++i) idx.push_back(i);
         }
     }
     if (set.saved) {
         for (uint32_t u : saved_uids_) {
             if (auto i = sel_->find(u); i >= 0) idx.push_back(static_cast<size_t>(i));
         }
+    }
+    if (set.ranges.size() > 1 || set.saved) {
         std::sort(idx.begin(), idx.end());
         idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
     }
