@@ -208,6 +208,7 @@ IndexRecord* Folder::find_record(uint32_t uid) {
 }
 
 void Folder::insert_record(IndexRecord rec) {
+    maybe_in_new_ |= rec.in_new;
     auto it = std::lower_bound(idx_.records.begin(), idx_.records.end(), rec.uid,
                                [](const IndexRecord& r, uint32_t u) { return r.uid < u; });
     if (it != idx_.records.end() && it->uid == rec.uid) {
@@ -350,8 +351,9 @@ SyncResult Folder::sync_locked(bool see_new) {
     bool scan_new = full || key.mtime_ns[0] != scanned_.mtime_ns[0] || !scanned_.stable[0];
     bool scan_cur = full || key.mtime_ns[1] != scanned_.mtime_ns[1] ||
                     !(scanned_.stable[1] || (cur_own_ && !key.stable[1]));
-    if (see_new && !scan_new) {
+    if (see_new && !scan_new && maybe_in_new_) {
         for (auto& r : idx_.records) scan_new |= r.in_new;
+        maybe_in_new_ = scan_new;
     }
     if (!scan_new && !scan_cur) return res;
 
@@ -378,7 +380,8 @@ SyncResult Folder::sync_locked(bool see_new) {
         MaildirName before = parse_maildir_name(r->filename), after = parse_maildir_name(f.name);
         r->filename = f.name;
         r->in_new = f.in_new;
-        touch();
+        maybe_in_new_ |= f.in_new;
+        touch_record(r->uid);
         if (before.flags != after.flags || before.keywords != after.keywords) {
             r->modseq = ++idx_.highest_modseq;
             res.flags_changed.push_back(r->uid);
@@ -504,7 +507,7 @@ SyncResult Folder::sync_locked(bool see_new) {
             r.filename = to;
             r.in_new = false;
             res.recent.push_back(r.uid);
-            touch();
+            touch_record(r.uid);
             moved = true;
         }
         if (moved) cur_changed_by_us(in_sync);
@@ -520,18 +523,38 @@ std::shared_ptr<const Snapshot> Folder::snapshot() {
 }
 
 std::shared_ptr<const Snapshot> Folder::snapshot_locked() {
-    if (!snap_) {
-        auto s = std::make_shared<Snapshot>();
-        s->messages.reserve(idx_.records.size());
-        for (const auto& r : idx_.records) {
-            s->messages.push_back(info_of(r));
-            if (r.internal_date == kDateUnknown || r.save_date == kDateUnknown) {
-                s->dates_known = false;
+    if (snap_) return snap_;
+    auto s = std::make_shared<Snapshot>();
+    // Only records changed in place since the last snapshot: share its unchanged chunks.
+    bool patched = last_snap_ && !snap_full_ && last_snap_->messages.size() == idx_.records.size();
+    if (patched) {
+        s->messages = last_snap_->messages;
+        for (uint32_t uid : snap_changed_) {
+            auto it = std::lower_bound(idx_.records.begin(), idx_.records.end(), uid,
+                                       [](const IndexRecord& r, uint32_t u) { return r.uid < u; });
+            size_t i = static_cast<size_t>(it - idx_.records.begin());
+            if (it == idx_.records.end() || it->uid != uid || s->messages[i].uid != uid) {
+                patched = false;
+                break;
             }
+            s->messages.at(i) = info_of(*it);
         }
-        s->highest_modseq = idx_.highest_modseq;
-        snap_ = std::move(s);
     }
+    if (!patched) {
+        s->messages = MessageList();
+        for (const auto& r : idx_.records) s->messages.push_back(info_of(r));
+    }
+    for (const auto& r : idx_.records) {
+        if (r.internal_date == kDateUnknown || r.save_date == kDateUnknown) {
+            s->dates_known = false;
+            break;
+        }
+    }
+    s->highest_modseq = idx_.highest_modseq;
+    snap_ = std::move(s);
+    last_snap_.reset();
+    snap_changed_.clear();
+    snap_full_ = false;
     return snap_;
 }
 
@@ -547,7 +570,7 @@ std::shared_ptr<const Snapshot> Folder::dated_snapshot() {
     return snapshot_locked();
 }
 
-void Folder::fill_dates(std::vector<MessageInfo>& msgs) {
+void Folder::fill_dates(MessageList& msgs) {
     std::lock_guard lock(mu_);
     ensure_loaded();
     std::vector<IndexRecord*> recs;
@@ -560,8 +583,9 @@ void Folder::fill_dates(std::vector<MessageInfo>& msgs) {
     }
     stat_records(recs);
     int64_t now = ::time(nullptr);
-    for (auto& m : msgs) {
-        if (m.internal_date != kDateUnknown && m.save_date != kDateUnknown) continue;
+    for (size_t i = 0; i < msgs.size(); ++i) {
+        if (msgs[i].internal_date != kDateUnknown && msgs[i].save_date != kDateUnknown) continue;
+        MessageInfo& m = msgs.at(i);
         const IndexRecord* r = find_record(m.uid);
         m.internal_date = r ? r->internal_date : now;
         m.save_date = r ? r->save_date : now;
@@ -578,7 +602,6 @@ void Folder::stat_records(const std::vector<IndexRecord*>& recs) {
                 if (f >= 0) ::close(f);
         }
     } dfd;
-    bool changed = false;
     for (IndexRecord* rec : recs) {
         int& fd = dfd.fd[rec->in_new ? 1 : 0];
         if (fd < 0) {
@@ -594,13 +617,12 @@ void Folder::stat_records(const std::vector<IndexRecord*>& recs) {
         if (!size_from_name(base_of(rec->filename))) rec->size = static_cast<uint64_t>(st.st_size);
         if (rec->internal_date == kDateUnknown) rec->internal_date = st.st_mtime;
         if (rec->save_date == kDateUnknown) rec->save_date = st.st_ctime;
-        changed = true;
+        touch_record(rec->uid);
     }
-    if (changed) touch();
 }
 
 std::vector<MessageInfo> Folder::messages() {
-    return snapshot()->messages;
+    return snapshot()->messages.to_vector();
 }
 
 std::optional<MessageInfo> Folder::message(uint32_t uid) {
@@ -734,7 +756,7 @@ std::vector<uint32_t> Folder::store_flags(const std::vector<uint32_t>& uids, Fla
                 r->filename = to;
                 r->in_new = false;
                 r->modseq = ++idx_.highest_modseq;
-                touch();
+                touch_record(uid);
                 changed.push_back(uid);
                 break;
             }

@@ -18,27 +18,16 @@
 #include "mailbox/cache_file.h"
 #include "mailbox/index_file.h"
 #include "mailbox/keywords.h"
+#include "mailbox/message_list.h"
 #include "mailbox/uidlist.h"
 #include "mailbox/usage.h"
 
 namespace magpie::mailbox {
 
-struct MessageInfo {
-    uint32_t uid = 0;
-    uint32_t flags = 0;  // Flag bits (flags.h)
-    std::vector<std::string> keywords;
-    uint64_t size = 0;
-    int64_t internal_date = 0;  // kDateUnknown (index_file.h) until filled: see fill_dates()
-    int64_t save_date = 0;
-    uint64_t modseq = 0;
-    bool in_new = false;  // not yet seen by any session (IMAP \Recent candidates)
-    std::string path;
-};
-
 // The messages of a folder at one moment, immutable, shared by every session that has
 // seen that moment: 5,000 sessions on an unchanged INBOX hold one copy.
 struct Snapshot {
-    std::vector<MessageInfo> messages;  // ascending UID
+    MessageList messages;  // ascending UID
     uint64_t highest_modseq = 0;
     bool dates_known = true;  // no message has kDateUnknown dates
 };
@@ -113,7 +102,7 @@ class Folder {
     // Dovecot: a first SELECT of a big Maildir stats nothing. Fills the kDateUnknown dates
     // of `msgs` (a session's view) and keeps them in the index; messages gone meanwhile
     // get the current time.
-    void fill_dates(std::vector<MessageInfo>& msgs);
+    void fill_dates(MessageList& msgs);
     std::optional<MessageInfo> message(uint32_t uid);
     std::optional<std::string> read_message(uint32_t uid);  // whole file
     FolderStatus status();
@@ -184,6 +173,18 @@ class Folder {
     void touch() {
         index_dirty_ = true;
         snap_.reset();
+        last_snap_.reset();
+        snap_full_ = true;
+        maybe_in_new_ = true;
+    }
+    // Only the record of `uid` changed, in place (name, flags, modseq, dates): the next
+    // snapshot is the last one with that entry replaced.
+    void touch_record(uint32_t uid) {
+        index_dirty_ = true;
+        if (snap_) last_snap_ = std::move(snap_);
+        if (snap_full_) return;
+        snap_changed_.push_back(uid);
+        if (snap_changed_.size() > idx_.records.size() / 4) snap_full_ = true;
     }
     std::string unique_base(uint64_t size);
 
@@ -219,7 +220,8 @@ class Folder {
     bool cur_in_sync() const;
     void cur_changed_by_us(bool was_in_sync);
     bool cur_own_ = false;
-    struct NameHash {  // lookups by string_view, without a string per directory entry
+    bool maybe_in_new_ = true;  // false once a pass found no record in new/
+    struct NameHash {           // lookups by string_view, without a string per directory entry
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
@@ -229,7 +231,10 @@ class Folder {
     IndexData idx_;
     bool index_dirty_ = false;
     std::shared_ptr<const Snapshot> snap_;
-    int64_t index_saved_ns_ = 0;  // steady clock of the last index write
+    std::shared_ptr<const Snapshot> last_snap_;  // base for the next snapshot (touch_record)
+    std::vector<uint32_t> snap_changed_;         // UIDs changed in place since last_snap_
+    bool snap_full_ = true;                      // the next snapshot is built from scratch
+    int64_t index_saved_ns_ = 0;                 // steady clock of the last index write
     MessageCache cache_;
     int64_t cache_flushed_ns_ = 0;  // steady clock of the last cache flush
 };

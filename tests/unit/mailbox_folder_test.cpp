@@ -267,6 +267,44 @@ TEST(MailboxFolder, DeliveryInTheTickOfAnOwnChangeIsSeenAtOnce) {
     EXPECT_TRUE(f.message(1)->flags & kFlagged);
 }
 
+TEST(MailboxFolder, SnapshotAfterAFlagChangeSharesTheRestAndMatchesAFreshOne) {
+    TempDir t;
+    std::shared_ptr<const Snapshot> after;
+    {
+        Folder f(t.path, "host");
+        for (int i = 0; i < 600; ++i) add(f, "Subject: s\r\n\r\nbody\r\n");
+        auto before = f.snapshot();
+        ASSERT_EQ(before->messages.size(), 600u);
+        ASSERT_EQ(f.store_flags({300}, FlagOp::Add, kFlagged, {"$Work"}),
+                  std::vector<uint32_t>{300});
+        after = f.snapshot();
+        EXPECT_NE(after, before);
+        EXPECT_FALSE(before->messages[299].flags & kFlagged);  // the old one is as it was
+        EXPECT_TRUE(after->messages[299].flags & kFlagged);
+        EXPECT_EQ(after->messages[299].keywords, std::vector<std::string>{"$Work"});
+        EXPECT_GT(after->messages[299].modseq, before->messages[299].modseq);
+        EXPECT_GT(after->highest_modseq, before->highest_modseq);
+        EXPECT_EQ(&after->messages[0], &before->messages[0]);  // unchanged chunk shared
+    }
+    // The same as a snapshot built from the index and the files by a new Folder object.
+    Folder g(t.path, "host");
+    auto fresh = g.snapshot();
+    ASSERT_EQ(fresh->messages.size(), after->messages.size());
+    for (size_t i = 0; i < fresh->messages.size(); ++i) {
+        const MessageInfo &a = after->messages[i], &b = fresh->messages[i];
+        ASSERT_EQ(a.uid, b.uid);
+        ASSERT_EQ(a.flags, b.flags) << i;
+        ASSERT_EQ(a.keywords, b.keywords) << i;
+        ASSERT_EQ(a.path, b.path) << i;
+        ASSERT_EQ(a.modseq, b.modseq) << i;
+    }
+    // An expunge changes the list's shape: built from scratch, without the message.
+    g.store_flags({10}, FlagOp::Add, kDeleted, {});
+    g.expunge_deleted();
+    EXPECT_EQ(g.snapshot()->messages.size(), 599u);
+    EXPECT_EQ(g.snapshot()->messages[9].uid, 11u);
+}
+
 TEST(MailboxFolder, CacheKeptAcrossOpensDroppedOnExpungeAndUidvalidity) {
     TempDir t;
     {
@@ -404,8 +442,9 @@ TEST(MailboxFolder, DatesOfFoundFilesAreReadWhenFirstNeeded) {
         EXPECT_EQ(snap->messages[1].size, 3u);
         EXPECT_EQ(snap->messages[1].internal_date, 1600000100);  // stat'd for the size anyway
         EXPECT_EQ(snap->messages[0].internal_date, kDateUnknown);
-        std::vector<MessageInfo> view = snap->messages;
+        MessageList view = snap->messages;
         f.fill_dates(view);
+        EXPECT_EQ(snap->messages[0].internal_date, kDateUnknown);  // the copy was filled
         EXPECT_EQ(view[0].internal_date, 1600000000);
         EXPECT_EQ(view[1].internal_date, 1600000100);
         EXPECT_GT(view[0].save_date, 1700000000);  // first seen now

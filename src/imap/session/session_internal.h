@@ -28,7 +28,7 @@ struct Session::Selected {
     uint32_t uidvalidity = 0;
     uint32_t uidnext = 0;
 
-    const std::vector<mailbox::MessageInfo>& view() const { return snap->messages; }
+    const mailbox::MessageList& view() const { return snap->messages; }
 
     // View index of a UID, or -1.
     ptrdiff_t find(uint32_t uid) const {

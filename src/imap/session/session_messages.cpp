@@ -54,8 +54,7 @@ bool fetches_dates(const std::vector<FetchAtt>& atts) {
     return false;
 }
 
-std::vector<MessageData> view_messages(const std::vector<mailbox::MessageInfo>& view,
-                                       mailbox::Folder* f) {
+std::vector<MessageData> view_messages(const mailbox::MessageList& view, mailbox::Folder* f) {
     std::vector<MessageData> msgs;
     msgs.reserve(view.size());
     for (const auto& m : view) msgs.emplace_back(m, f);

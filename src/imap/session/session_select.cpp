@@ -210,12 +210,20 @@ void Session::refresh_view(std::string& out, bool expunges, const std::vector<ui
 
     // Usually the folder's snapshot becomes the view as it is; only expunges held back
     // need a merged copy, which is built once the first held-back message is found.
-    std::vector<mailbox::MessageInfo> merged;
+    mailbox::MessageList merged;
     bool merging = false;
     std::vector<uint32_t> expunged_seqs, expunged_uids, changed_uids;
     std::unordered_set<uint32_t> gone;
     size_t j = 0;
     for (size_t i = 0; i < view.size(); ++i) {
+        // A chunk both lists share holds the same messages: nothing in it changed.
+        constexpr size_t kChunk = mailbox::MessageList::kChunk;
+        if (i == j && !merging && i % kChunk == 0 && view.same_chunk(now, i / kChunk) &&
+            i + kChunk <= view.size()) {
+            i += kChunk - 1;
+            j += kChunk;
+            continue;
+        }
         const auto& old = view[i];
         while (j < now.size() && now[j].uid < old.uid) ++j;  // cannot happen: new UIDs grow
         if (j < now.size() && now[j].uid == old.uid) {
@@ -232,8 +240,7 @@ void Session::refresh_view(std::string& out, bool expunges, const std::vector<ui
         } else {
             if (!merging) {
                 merging = true;
-                merged.reserve(now.size() + s.gone.size() + 1);
-                merged.assign(now.begin(), now.begin() + static_cast<ptrdiff_t>(j));
+                for (size_t k = 0; k < j; ++k) merged.push_back(now[k]);
             }
             gone.insert(old.uid);
             merged.push_back(old);
