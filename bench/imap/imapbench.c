@@ -11,7 +11,9 @@
 //          CRLF line ends) -t TOKEN -m TOKEN_MATCHES -T TIMEOUT_SECONDS (per socket read,
 //          default 300)
 // IMAP steps, in the order given: cold warm flags envbs headers search body flag_add
-// flag_remove copy move. "cold" and "warm" each time connect + LOGIN + SELECT INBOX; the
+// flag_remove store_one move_one copy move. store_one is 200 STOREs of one message each, in
+// turn (a client marking messages one by one), move_one 100 MOVEs of one message each to
+// the folder Single (a client deleting to Trash one by one), each timed together. "cold" and "warm" each time connect + LOGIN + SELECT INBOX; the
 // others run on one logged-in session with INBOX selected.
 // Output: one line per row, "row NAME SECONDS BYTES STATUS", STATUS "ok" or "BAD:reason";
 // idle mode prints "ready ESTABLISHED SECONDS STATUS" once every connection is in IDLE, then
@@ -468,6 +470,40 @@ static int run_imap(char *steps) {
             if (imap_cmd(&s, &r, NULL, "SEARCH FLAGGED") != 0 || r.search_hits != want)
                 row_bad(step, t1 - t0, "SEARCH FLAGGED found %ld, expected %ld (%s)",
                         r.search_hits, want, r.tagged);
+            else row(step, t1 - t0, 0, "ok");
+        } else if (!strcmp(step, "store_one")) {
+            const long n = g_msgs < 200 ? g_msgs : 200;
+            rc = 0;
+            for (long k = 0; k < n && !rc; ++k)
+                rc = imap_cmd(&s, &r, NULL, "STORE %ld +FLAGS ($Bench1)", 1 + k * (g_msgs / n));
+            t1 = now();
+            if (rc) {
+                row_bad(step, t1 - t0, "%s", r.tagged);
+                continue;
+            }
+            if (imap_cmd(&s, &r, NULL, "SEARCH KEYWORD $Bench1") != 0 || r.search_hits != n)
+                row_bad(step, t1 - t0, "SEARCH KEYWORD found %ld, expected %ld (%s)",
+                        r.search_hits, n, r.tagged);
+            else row(step, t1 - t0, 0, "ok");
+        } else if (!strcmp(step, "move_one")) {
+            const long n = g_msgs < 100 ? g_msgs : 100;
+            if (imap_cmd(&s, &r, NULL, "CREATE Single") < 0) {
+                row_bad(step, 0, "CREATE: %s", r.tagged);
+                continue;
+            }
+            t0 = now();
+            rc = 0;
+            for (long k = 0; k < n && !rc; ++k)
+                rc = imap_cmd(&s, &r, NULL, "MOVE %ld Single", 1 + k * (g_msgs / n - 1));
+            t1 = now();
+            if (rc) {
+                row_bad(step, t1 - t0, "%s", r.tagged);
+                continue;
+            }
+            if (imap_cmd(&s, &r, NULL, "STATUS Single (MESSAGES)") != 0 ||
+                r.status_messages != n)
+                row_bad(step, t1 - t0, "STATUS Single: %ld messages, expected %ld (%s)",
+                        r.status_messages, n, r.tagged);
             else row(step, t1 - t0, 0, "ok");
         } else if (!strcmp(step, "copy") || !strcmp(step, "move")) {
             int move = step[0] == 'm';

@@ -349,7 +349,7 @@ fi
 # ---------------------------------------------------------------- one repetition
 # results: R[server.row] = best seconds, B[server.row] = bytes, BAD[server.row] = reason
 declare -A R B BAD
-ROWS=(select_cold select_warm flags envbs headers search body flag_add flag_remove pop3_list pop3_retr copy move)
+ROWS=(select_cold select_warm flags envbs headers search body flag_add flag_remove store_one pop3_list pop3_retr copy move)
 
 # run_client SERVER PORT MODE ARGS...: runs the client, folds its rows into R/B/BAD.
 run_client() {
@@ -389,7 +389,7 @@ repetition() {  # server
         ip=$MG_IMAP; pp=$MG_POP3
     fi
     if [[ $srv == dovecot ]] || (( MG_HAS_IMAP )); then
-        run_client "$srv" "$ip" imap cold,warm,flags,envbs,headers,search,body,flag_add,flag_remove
+        run_client "$srv" "$ip" imap cold,warm,flags,envbs,headers,search,body,flag_add,flag_remove,store_one
     fi
     if [[ $srv == dovecot ]] || (( MG_HAS_POP3 )); then
         run_client "$srv" "$pp" pop3
@@ -480,6 +480,7 @@ label() {
         body) echo "FETCH 1:* BODY.PEEK[] (${M_TOTAL_MB} MB)";;
         flag_add) echo "STORE 1:* +FLAGS.SILENT (\\Flagged)";;
         flag_remove) echo "STORE 1:* -FLAGS.SILENT (\\Flagged)";;
+        store_one) echo "STORE n +FLAGS (\$Bench1), 200 single messages in turn";;
         pop3_list) echo "POP3 USER/PASS + LIST";;
         pop3_retr) echo "POP3 RETR all, one by one (${M_TOTAL_MB} MB)";;
         copy) echo "COPY 1:1000 Other";;
