@@ -186,7 +186,7 @@ void Folder::load() {
             return gone;
         });
         for (uint32_t uid : dropped) record_expunge(uid);
-        if (!dropped.empty()) touch();
+        if (!dropped.empty()) touch_shape();
     } else {
         idx_ = IndexData{};
         idx_.uidvalidity = uidlist_.uidvalidity;
@@ -209,6 +209,8 @@ IndexRecord* Folder::find_record(uint32_t uid) {
 
 void Folder::insert_record(IndexRecord rec) {
     maybe_in_new_ |= rec.in_new;
+    touch_shape();
+    touch_record(rec.uid);
     auto it = std::lower_bound(idx_.records.begin(), idx_.records.end(), rec.uid,
                                [](const IndexRecord& r, uint32_t u) { return r.uid < u; });
     if (it != idx_.records.end() && it->uid == rec.uid) {
@@ -438,7 +440,7 @@ SyncResult Folder::sync_locked(bool see_new) {
         for (uint32_t uid : gone) record_expunge(uid);
         cache_.forget(gone);
         res.expunged = gone;
-        touch();
+        touch_shape();
     }
 
     // Files with a UID but no index record (index lost or behind), and new files: the size
@@ -456,7 +458,6 @@ SyncResult Folder::sync_locked(bool see_new) {
         if (fill(rec, kDateUnknown)) unsized.push_back(rec.uid);
         res.added.push_back(rec.uid);
         insert_record(std::move(rec));
-        touch();
     }
 
     // New files: UIDs in name order (Maildir names start with the delivery time).
@@ -483,7 +484,6 @@ SyncResult Folder::sync_locked(bool see_new) {
             if (fill(rec, ::time(nullptr))) unsized.push_back(rec.uid);
             res.added.push_back(rec.uid);
             insert_record(std::move(rec));
-            touch();
         }
     }
     if (uidlist_unsaved_) update_uidlist({}, {});  // a new folder's first uidlist
@@ -525,26 +525,45 @@ std::shared_ptr<const Snapshot> Folder::snapshot() {
 std::shared_ptr<const Snapshot> Folder::snapshot_locked() {
     if (snap_) return snap_;
     auto s = std::make_shared<Snapshot>();
-    // Only records changed in place since the last snapshot: share its unchanged chunks.
-    bool patched = last_snap_ && !snap_full_ && last_snap_->messages.size() == idx_.records.size();
-    if (patched) {
-        s->messages = last_snap_->messages;
-        for (uint32_t uid : snap_changed_) {
-            auto it = std::lower_bound(idx_.records.begin(), idx_.records.end(), uid,
-                                       [](const IndexRecord& r, uint32_t u) { return r.uid < u; });
-            size_t i = static_cast<size_t>(it - idx_.records.begin());
-            if (it == idx_.records.end() || it->uid != uid || s->messages[i].uid != uid) {
-                patched = false;
-                break;
-            }
-            s->messages.at(i) = info_of(*it);
+    const auto& recs = idx_.records;
+    if (last_snap_ && !snap_full_) {
+        // From the last snapshot: the leading entries whose records are still in the same
+        // places are shared (patched where changed in place); after them, unchanged
+        // entries are copied and only changed or new records are turned into entries.
+        const MessageList& old = last_snap_->messages;
+        std::sort(snap_changed_.begin(), snap_changed_.end());
+        snap_changed_.erase(std::unique(snap_changed_.begin(), snap_changed_.end()),
+                            snap_changed_.end());
+        auto changed = [&](uint32_t uid) {
+            return std::binary_search(snap_changed_.begin(), snap_changed_.end(), uid);
+        };
+        size_t p = 0;
+        if (!snap_shape_ && old.size() == recs.size()) {
+            p = recs.size();
+        } else {
+            size_t n = std::min(old.size(), recs.size());
+            while (p < n && old[p].uid == recs[p].uid) ++p;
         }
+        s->messages = old.prefix(p);
+        for (uint32_t uid : snap_changed_) {
+            auto it = std::lower_bound(recs.begin(), recs.end(), uid,
+                                       [](const IndexRecord& r, uint32_t u) { return r.uid < u; });
+            auto i = static_cast<size_t>(it - recs.begin());
+            if (i < p && it->uid == uid) s->messages.at(i) = info_of(*it);
+        }
+        size_t j = p;
+        for (size_t k = p; k < recs.size(); ++k) {
+            uint32_t uid = recs[k].uid;
+            while (j < old.size() && old[j].uid < uid) ++j;
+            if (j < old.size() && old[j].uid == uid && !changed(uid))
+                s->messages.push_back(old[j]);
+            else
+                s->messages.push_back(info_of(recs[k]));
+        }
+    } else {
+        for (const auto& r : recs) s->messages.push_back(info_of(r));
     }
-    if (!patched) {
-        s->messages = MessageList();
-        for (const auto& r : idx_.records) s->messages.push_back(info_of(r));
-    }
-    for (const auto& r : idx_.records) {
+    for (const auto& r : recs) {
         if (r.internal_date == kDateUnknown || r.save_date == kDateUnknown) {
             s->dates_known = false;
             break;
@@ -554,6 +573,7 @@ std::shared_ptr<const Snapshot> Folder::snapshot_locked() {
     snap_ = std::move(s);
     last_snap_.reset();
     snap_changed_.clear();
+    snap_shape_ = false;
     snap_full_ = false;
     return snap_;
 }
@@ -805,7 +825,7 @@ std::vector<uint32_t> Folder::expunge_locked(const std::vector<uint32_t>& uids, 
     std::erase_if(idx_.records, [&](const IndexRecord& r) { return g.count(r.uid) > 0; });
     for (uint32_t uid : done) record_expunge(uid);
     cache_.forget(done);
-    touch();
+    touch_shape();
     update_uidlist({}, done);
     save_index();
     return done;

@@ -169,7 +169,8 @@ class Folder {
     void save_index(bool now = false);
     void flush_cache_if_due();
     uint64_t name_hash_of(uint32_t uid);
-    // The records changed: the index must be written and the snapshot rebuilt.
+    // The records were replaced wholesale: the index must be written and the next
+    // snapshot built from scratch.
     void touch() {
         index_dirty_ = true;
         snap_.reset();
@@ -177,14 +178,20 @@ class Folder {
         snap_full_ = true;
         maybe_in_new_ = true;
     }
-    // Only the record of `uid` changed, in place (name, flags, modseq, dates): the next
-    // snapshot is the last one with that entry replaced.
+    // Records were added or removed: the next snapshot reuses the last one's entries for
+    // the records that did not change (see snapshot_locked).
+    void touch_shape() {
+        index_dirty_ = true;
+        if (snap_) last_snap_ = std::move(snap_);
+        snap_shape_ = true;
+    }
+    // The record of `uid` changed in place (name, flags, modseq, dates) or is new.
     void touch_record(uint32_t uid) {
         index_dirty_ = true;
         if (snap_) last_snap_ = std::move(snap_);
         if (snap_full_) return;
         snap_changed_.push_back(uid);
-        if (snap_changed_.size() > idx_.records.size() / 4) snap_full_ = true;
+        if (snap_changed_.size() > idx_.records.size() / 4 + 64) snap_full_ = true;
     }
     std::string unique_base(uint64_t size);
 
@@ -232,7 +239,8 @@ class Folder {
     bool index_dirty_ = false;
     std::shared_ptr<const Snapshot> snap_;
     std::shared_ptr<const Snapshot> last_snap_;  // base for the next snapshot (touch_record)
-    std::vector<uint32_t> snap_changed_;         // UIDs changed in place since last_snap_
+    std::vector<uint32_t> snap_changed_;         // UIDs changed or added since last_snap_
+    bool snap_shape_ = false;                    // records added or removed since last_snap_
     bool snap_full_ = true;                      // the next snapshot is built from scratch
     int64_t index_saved_ns_ = 0;                 // steady clock of the last index write
     MessageCache cache_;

@@ -76,7 +76,6 @@ uint32_t Folder::append(const AppendRequest& req) {
     rec.save_date = ::time(nullptr);
     rec.modseq = ++idx_.highest_modseq;
     insert_record(std::move(rec));
-    touch();
     save_index();
     return uid;
 }
@@ -160,7 +159,6 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
         insert_record(std::move(rec));
         mapping.emplace_back(done[i]->uid, uids[i]);
     }
-    touch();
     save_index();
     return mapping;
 }

@@ -25,7 +25,8 @@ struct MessageInfo {
 
 // Read like a const std::vector<MessageInfo>. A copy shares every chunk; at() and
 // push_back() copy a chunk first when another list still holds it, so a flag change in a
-// 10,000-message folder copies 256 entries instead of rebuilding 10,000.
+// 10,000-message folder copies 256 entries instead of rebuilding 10,000, and a new
+// message at the end copies at most the last chunk.
 class MessageList {
   public:
     static constexpr size_t kChunk = 256;
@@ -86,6 +87,16 @@ class MessageList {
         ++size_;
     }
     std::vector<MessageInfo> to_vector() const { return {begin(), end()}; }
+    // The first n entries, sharing every whole chunk among them.
+    MessageList prefix(size_t n) const {
+        if (n >= size_) return *this;
+        MessageList out;
+        out.chunks_.assign(chunks_.begin(),
+                           chunks_.begin() + static_cast<std::ptrdiff_t>(n / kChunk));
+        out.size_ = n / kChunk * kChunk;
+        for (size_t i = out.size_; i < n; ++i) out.push_back((*this)[i]);
+        return out;
+    }
     // True when both lists hold chunk `c` (entries c*kChunk...) as one object: the same
     // messages, unchanged.
     bool same_chunk(const MessageList& other, size_t c) const {

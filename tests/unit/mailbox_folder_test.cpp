@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "core/fs.h"
@@ -303,6 +304,62 @@ TEST(MailboxFolder, SnapshotAfterAFlagChangeSharesTheRestAndMatchesAFreshOne) {
     g.expunge_deleted();
     EXPECT_EQ(g.snapshot()->messages.size(), 599u);
     EXPECT_EQ(g.snapshot()->messages[9].uid, 11u);
+}
+
+TEST(MailboxFolder, SnapshotsAfterRandomChangesMatchTheDisk) {
+    TempDir t;
+    Folder f(t.path, "host");
+    std::mt19937 rng(11);
+    std::vector<uint32_t> live;
+    for (int i = 0; i < 700; ++i) live.push_back(add(f, "Subject: s\r\n\r\nbody\r\n"));
+    for (int round = 0; round < 60; ++round) {
+        auto before = f.snapshot();
+        size_t before_size = before->messages.size();
+        int ops = 1 + static_cast<int>(rng() % 4);
+        for (int o = 0; o < ops; ++o) {
+            switch (rng() % 5) {
+                case 0:
+                case 1:  // a flag or keyword on one message
+                    if (!live.empty()) {
+                        uint32_t uid = live[rng() % live.size()];
+                        f.store_flags({uid}, rng() % 2 ? FlagOp::Add : FlagOp::Remove,
+                                      rng() % 2 ? kSeen : kFlagged,
+                                      rng() % 3 ? std::vector<std::string>{}
+                                                : std::vector<std::string>{"$K"});
+                    }
+                    break;
+                case 2:  // new messages at the end
+                    live.push_back(add(f, "Subject: n\r\n\r\nnew\r\n"));
+                    break;
+                case 3:  // an expunge anywhere, sometimes of the first message
+                    if (!live.empty()) {
+                        size_t i = rng() % 4 == 0 ? 0 : rng() % live.size();
+                        f.expunge_uids({live[i]});
+                        live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+                    }
+                    break;
+                case 4:  // many flags at once
+                    f.store_flags(live, FlagOp::Add, kAnswered, {});
+                    break;
+            }
+        }
+        auto snap = f.snapshot();
+        ASSERT_EQ(before->messages.size(), before_size);  // the old snapshot untouched
+        Folder disk(t.path, "host");                      // what another process finds on disk
+        auto want = disk.snapshot();
+        ASSERT_EQ(snap->messages.size(), live.size()) << round;
+        ASSERT_EQ(want->messages.size(), live.size()) << round;
+        for (size_t i = 0; i < live.size(); ++i) {
+            const MessageInfo &a = snap->messages[i], &b = want->messages[i];
+            ASSERT_EQ(a.uid, live[i]) << round << " " << i;
+            ASSERT_EQ(a.uid, b.uid) << round << " " << i;
+            ASSERT_EQ(a.flags, b.flags) << round << " " << i;
+            ASSERT_EQ(a.keywords, b.keywords) << round << " " << i;
+            ASSERT_EQ(a.path, b.path) << round << " " << i;
+            ASSERT_EQ(a.size, b.size) << round << " " << i;
+        }
+        for (size_t i = 1; i < live.size(); ++i) ASSERT_GE(snap->messages[i].modseq, 1u) << round;
+    }
 }
 
 TEST(MailboxFolder, CacheKeptAcrossOpensDroppedOnExpungeAndUidvalidity) {
