@@ -349,7 +349,7 @@ fi
 # ---------------------------------------------------------------- one repetition
 # results: R[server.row] = best seconds, B[server.row] = bytes, BAD[server.row] = reason
 declare -A R B BAD
-ROWS=(select_cold select_warm flags envbs headers search body flag_add flag_remove store_one pop3_list pop3_retr copy move)
+ROWS=(select_cold select_warm flags envbs headers search body flag_add flag_remove store_one pop3_list pop3_retr copy move move_one)
 
 # run_client SERVER PORT MODE ARGS...: runs the client, folds its rows into R/B/BAD.
 run_client() {
@@ -395,7 +395,7 @@ repetition() {  # server
         run_client "$srv" "$pp" pop3
     fi
     if [[ $srv == dovecot ]] || (( MG_HAS_IMAP )); then
-        run_client "$srv" "$ip" imap copy,move
+        run_client "$srv" "$ip" imap copy,move,move_one
     fi
 }
 
@@ -485,6 +485,7 @@ label() {
         pop3_retr) echo "POP3 RETR all, one by one (${M_TOTAL_MB} MB)";;
         copy) echo "COPY 1:1000 Other";;
         move) echo "MOVE 1:1000 Other";;
+        move_one) echo "MOVE n Single, 100 single messages in turn";;
     esac
 }
 cell() {  # server row -> "12.3 ms" / "1.23 s, 123 MB/s" / "n/a" / "FAILED"
