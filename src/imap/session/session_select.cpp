@@ -49,31 +49,40 @@ bool Session::resolve(const SeqSet& set, bool uid, std::vector<size_t>& idx) con
             if (r.lo > largest || r.hi > largest) return false;
         }
     }
-    // Each range is looked up on its own (UIDs ascend in the view), so "FETCH 7" in a
-    // 10,000-message view costs one lookup rather than a pass over all of them.
+    // Each range becomes a span of view indices by lookup (UIDs ascend in the view), so
+    // "FETCH 7" in a 10,000-message view costs one lookup rather than a pass over all of
+    // them; overlapping spans are merged first, so "1:*,1:*,..." lists each message once.
     if (!set.ranges.empty() && !view.empty()) {
         uint32_t largest = uid ? view.back().uid : static_cast<uint32_t>(view.size());
+        auto by_uid = [](const mailbox::MessageInfo& m, uint32_t u) { return m.uid < u; };
+        std::vector<std::pair<size_t, size_t>> spans;  // [from, to)
+        spans.reserve(set.ranges.size());
         for (const auto& r : set.ranges) {
             uint32_t a = r.lo == 0 ? largest : r.lo, b = r.hi == 0 ? largest : r.hi;
             if (a > b) std::swap(a, b);
-            size_t i = 0;
-            if (!uid) {
-                i = a - 1;
-            } else {
-                auto it = std::lower_bound(
-                    view.begin(), view.end(), a,
-                    [](const mailbox::MessageInfo& m, uint32_t u) { return m.uid < u; });
-                i = static_cast<size_t>(it - view.begin());
+            size_t from = a - 1, to = b;
+            if (uid) {
+                from = static_cast<size_t>(std::lower_bound(view.begin(), view.end(), a, by_uid) -
+                                           view.begin());
+                to = b == UINT32_MAX
+                         ? view.size()
+                         : static_cast<size_t>(
+                               std::lower_bound(view.begin(), view.end(), b + 1, by_uid) -
+                               view.begin());
             }
-            for (; i < view.size() && (uid ? view[i].uid : i + 1) <= b; ++i) idx.push_back(i);
+            if (from < to) spans.emplace_back(from, to);
+        }
+        std::sort(spans.begin(), spans.end());
+        size_t next = 0;  // first index not yet listed
+        for (auto [from, to] : spans) {
+            for (size_t i = std::max(from, next); i < to; ++i) idx.push_back(i);
+            next = std::max(next, to);
         }
     }
     if (set.saved) {
         for (uint32_t u : saved_uids_) {
             if (auto i = sel_->find(u); i >= 0) idx.push_back(static_cast<size_t>(i));
         }
-    }
-    if (set.ranges.size() > 1 || set.saved) {
         std::sort(idx.begin(), idx.end());
         idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
     }
