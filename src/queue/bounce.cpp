@@ -1,8 +1,6 @@
 // Queueing a DSN to the sender or, failing that, the postmaster (see bounce.h).
 #include "queue/bounce.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <ctime>
 

@@ -2,8 +2,6 @@
 // spam prefix goes (see spam_subject.h).
 #include "queue/spam_subject.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
 

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/fs.h"
 #include "imap/session/fetch_literal.h"
@@ -32,8 +31,8 @@ bool append_whole_file_literal(std::string& out, const std::string& path) {
     out.resize(at + size);
     ssize_t got = fs::read_at(fd, out.data() + at, size, 0);
     ::close(fd);
-    if (got !=
-        static_cast<ssize_t>(size)) {  // shrank or unreadable meanwhile: the usual way decides
+    // Shrank or unreadable meanwhile: the usual way decides.
+    if (got != static_cast<ssize_t>(size)) {
         out.resize(mark);
         return false;
     }
