@@ -7,9 +7,14 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       libtomlplusplus-dev libfmt-dev libcli11-dev libcrypt-dev libunbound-dev
       libmagic-dev libarchive-dev libclamav-dev publicsuffix)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest swaks clang libclang-rt-14-dev
-         python3-dkim python3-nacl openssl unbound postfix dovecot-core fetchmail isync
-         offlineimap3 clamav-testfiles clamav-daemon clamdscan)
+  # Every optional piece a test tool needs is listed explicitly: apt-get below runs with
+  # --no-install-recommends, so a Recommends (swaks -> libnet-ssleay-perl for TLS) is
+  # never pulled in on a fresh machine. scripts/check-test-tools.sh verifies the result.
+  pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest clang libclang-rt-14-dev
+         swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
+         python3-dkim python3-nacl python3-dnspython openssl ca-certificates
+         unbound postfix dovecot-core fetchmail isync offlineimap3
+         clamav-testfiles clamav-daemon clamdscan procps iproute2)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
