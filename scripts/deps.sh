@@ -38,3 +38,22 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
   if ((added_policy)); then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
+
+# Verifies that every test tool is there *with* the optional pieces the tests use, so a
+# missing Recommends fails here with a clear message instead of as a test failure later.
+if [[ "${1:-}" == "--test" ]]; then
+  problems=()
+  for exe in swaks mbsync offlineimap fetchmail unbound postfix /usr/sbin/smtp-sink dovecot \
+             clamd clang openssl; do
+    command -v "$exe" >/dev/null || problems+=("$exe is not installed")
+  done
+  support=$(swaks --support 2>&1)
+  grep -q "^=== TLS supported" <<<"$support" || problems+=("swaks cannot do TLS (libnet-ssleay-perl)")
+  grep -q "^=== Basic AUTH supported" <<<"$support" || problems+=("swaks cannot do AUTH")
+  /usr/bin/python3 -c 'import pytest, dkim, nacl, dns.resolver, sqlite3, ssl' 2>/dev/null ||
+    problems+=("python3 lacks pytest, dkim, nacl, dnspython, sqlite3 or ssl")
+  if ((${#problems[@]})); then
+    printf 'deps.sh: %s\n' "${problems[@]}" >&2
+    exit 1
+  fi
+fi

@@ -86,7 +86,9 @@ awaitable<void> reload_loop(store::SnapshotCache& dir, filter::Greylist& greylis
             if (dir.refresh()) {
                 const auto& s = dir.get()->settings;
                 antivirus.configure(s.antivirus_official_signatures, s.antivirus_clamd_socket);
-                log::info("master", "configuration reloaded");
+                // The generation lets a caller (the test harness, an admin script) wait for the
+                // exact change it committed, not for any reload (docs/settings.md).
+                log::info("master", "configuration reloaded (generation {})", dir.get()->generation);
             }
         } catch (const std::exception& e) {
             log::info("master", "warning: reload failed: {}", e.what());
@@ -163,6 +165,7 @@ int serve(const Config& cfg) {
     log::info("master", "starting Magpie on {} (data {})", cfg.hostname, cfg.data_dir);
 
     store::SnapshotCache directory(cfg.db_path());
+    log::info("master", "configuration loaded (generation {})", directory.get()->generation);
     auto certs = net::ensure_certificate(cfg);
     asio::ssl::context tls(asio::ssl::context::tls_server);
     tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |

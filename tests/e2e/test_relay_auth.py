@@ -230,7 +230,7 @@ def test_too_many_auth_failures_close_with_421(outside):
         assert_reply(c.reply(), 421, "4.7.0", "too many authentication failures")
         assert c.is_closed()
     # a disabled user cannot log in either
-    outside.cli("user", "passwd", "dave", input="dave-pw\n")
+    outside.change("user", "passwd", "dave", input="dave-pw\n")
     with RawSMTP(outside.submissions_port, tls=True) as c:
         c.greet(); c.ehlo()
         assert_reply(c.auth_plain("dave", "dave-pw"), 535, "5.7.8")
