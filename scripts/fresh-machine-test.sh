@@ -56,6 +56,9 @@ bind /dev "$dir/dev"
 bind /dev/pts "$dir/dev/pts"
 if [[ ${KEEP_CCACHE:-} == 1 && -d $HOME/.cache/ccache ]]; then
   bind "$HOME/.cache/ccache" "$dir/root/.cache/ccache"
+  # The chroot's compiler is the same Debian build as the host's but has another mtime.
+  mkdir -p "$dir/root/.config/ccache"
+  printf 'compiler_check = content\n' > "$dir/root/.config/ccache/ccache.conf"
 fi
 
 echo "== fresh Debian 12 in $dir: $(chroot "$dir" dpkg-query -W | wc -l) packages installed"
