@@ -21,6 +21,7 @@ boost::json::value to_json(const SpamLearnSummary& s);  // json_spam.cpp
 boost::json::value to_json(const SpamProgress& p);
 boost::json::value to_json(const AdminInfo& a);  // json_api.cpp
 boost::json::value to_json(const AuditEntry& e);
+boost::json::value to_json(const DkimInfo& i);
 // {"error": "...", "code": "invalid" | "not_found" | "exists" | "internal"}
 boost::json::value to_json(const Status& s);
 const char* errc_name(Errc c);

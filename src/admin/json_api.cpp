@@ -1,4 +1,4 @@
-// JSON forms of the HTTP API's own objects: admin accounts and audit lines.
+// JSON forms of admin accounts, audit lines and DKIM keys (shared by the CLI and the API).
 #include <boost/json.hpp>
 
 #include "admin/json.h"
@@ -14,6 +14,13 @@ json::value to_json(const AuditEntry& e) {
     return json::object{{"id", e.id},         {"time", e.time},     {"actor", e.actor},
                         {"role", e.role},     {"ip", e.ip},         {"method", e.method},
                         {"path", e.path},     {"status", e.status}, {"detail", e.detail}};
+}
+
+json::value to_json(const DkimInfo& i) {
+    return json::object{{"domain", i.domain},       {"selector", i.selector},
+                        {"algorithm", i.algorithm}, {"enabled", i.enabled},
+                        {"dns_name", i.dns_name},   {"txt_record", i.txt_record},
+                        {"zone_line", i.zone_line}, {"key_path", i.key_path}};
 }
 
 }  // namespace magpie::admin

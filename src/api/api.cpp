@@ -48,6 +48,7 @@ Api::Api(admin::Service& svc) : svc_(svc) {
     add_auth_routes(router_);
     add_directory_routes(router_);
     add_settings_routes(router_);
+    add_mail_routes(router_);
     add_openapi_route(router_);
 }
 
