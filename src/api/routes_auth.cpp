@@ -72,11 +72,12 @@ Response self_show(Call& c) {
         auto d = c.svc.get_setting("quota_default");
         if (d.ok()) limit = std::stoll(d.value.value);
     }
-    quota["limit"] = *limit;  // bytes, 0 = unlimited
+    int64_t lim = limit.value_or(0);
+    quota["limit"] = lim;  // bytes, 0 = unlimited
     quota["custom"] = u.value.quota.has_value();
     if (auto used = c.usage ? c.usage(c.who.name) : std::nullopt) {
         quota["used"] = *used;
-        quota["percent"] = *limit > 0 ? (*used * 100) / *limit : 0;
+        quota["percent"] = lim > 0 ? (*used * 100) / lim : 0;
     } else {
         quota["used"] = nullptr;
         quota["percent"] = nullptr;

@@ -11,7 +11,7 @@ int64_t Throttle::wait_for(const std::map<std::string, Entry, std::less<>>& m,
     if (it == m.end() || now - it->second.last >= kForget) return 0;
     int64_t over = it->second.failures - free_failures;
     if (over < 0) return 0;
-    int64_t delay = over >= 10 ? kMaxDelay : std::min<int64_t>(int64_t{1} << over, kMaxDelay);
+    int64_t delay = over >= 10 ? kMaxDelay : std::min<int64_t>(kFirstDelay << over, kMaxDelay);
     return std::max<int64_t>(0, it->second.last + delay - now);
 }
 

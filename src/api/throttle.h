@@ -1,6 +1,7 @@
 // Login throttling per client IP and per account, like SMTP AUTH's failure limit but with a
 // growing delay: after `free_failures` failures in a row, each further attempt must wait
-// 2^(failures - free_failures) seconds after the last failure (at most kMaxDelay). A
+// kFirstDelay * 2^(failures - free_failures) seconds after the last failure (at most
+// kMaxDelay). A
 // success clears the account's count; counts are forgotten an hour after the last failure.
 // Pure: the caller passes the time.
 #pragma once
@@ -14,6 +15,7 @@ namespace magpie::api {
 
 class Throttle {
   public:
+    static constexpr int64_t kFirstDelay = 5;  // seconds
     static constexpr int64_t kMaxDelay = 900;  // seconds
     static constexpr int64_t kForget = 3600;   // seconds after the last failure
 

@@ -65,16 +65,17 @@ TEST(ApiThrottle, GrowingDelayPerAccountAndIp) {
         EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 100, 3), 0);
         t.failure("1.2.3.4", "admin:a", 100);
     }
-    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 100, 3), 1);  // 2^0 after the 3rd
-    EXPECT_EQ(t.wait("5.6.7.8", "admin:a", 100, 3), 1);  // per account, from anywhere
+    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 100, 3), 5);  // the first delay after the 3rd
+    EXPECT_EQ(t.wait("5.6.7.8", "admin:a", 100, 3), 5);  // per account, from anywhere
     EXPECT_EQ(t.wait("1.2.3.4", "admin:b", 100, 3), 0);  // the IP has 4x the room
-    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 101, 3), 0);
-    t.failure("1.2.3.4", "admin:a", 101);
-    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 101, 3), 2);  // doubles
-    t.failure("1.2.3.4", "admin:a", 103);
-    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 103, 3), 4);
+    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 102, 3), 3);
+    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 105, 3), 0);
+    t.failure("1.2.3.4", "admin:a", 105);
+    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 105, 3), 10);  // doubles
+    t.failure("1.2.3.4", "admin:a", 115);
+    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 115, 3), 20);
     t.success("admin:a");
-    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 103, 3), 0);
+    EXPECT_EQ(t.wait("1.2.3.4", "admin:a", 115, 3), 0);
     // Forgotten an hour after the last failure.
     for (int i = 0; i < 20; ++i) t.failure("9.9.9.9", "user:x", 1000);
     EXPECT_EQ(t.wait("9.9.9.9", "user:x", 1000, 3), Throttle::kMaxDelay);
@@ -181,7 +182,7 @@ TEST_F(ApiTest, LoginThrottledAndAudited) {
         EXPECT_EQ(call("POST", "/api/v1/login", R"({"name":"root","password":"no"})").status, 401);
     auto r = call("POST", "/api/v1/login", R"({"name":"root","password":"root-pw"})");
     EXPECT_EQ(r.status, 429);
-    now += 1;
+    now += Throttle::kFirstDelay;
     auto root = login("root", "root-pw");
     auto audit = parsed(call("GET", "/api/v1/audit?limit=2", "", root));
     EXPECT_EQ(audit.at("total"), 5);

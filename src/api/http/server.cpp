@@ -47,16 +47,6 @@ http::response<http::string_body> to_http(const Response& r, unsigned version, b
     return out;
 }
 
-// Writes a final error answer on a connection that is then closed.
-template <typename Stream>
-awaitable<void> refuse(Stream& s, beast::tcp_stream& tcp, int status, const char* code,
-                       const char* message, std::chrono::seconds timeout) {
-    auto res = to_http(error_reply(status, code, message), 11, false);
-    tcp.expires_after(timeout);
-    boost::system::error_code ec;
-    co_await http::async_write(s, res, asio::redirect_error(asio::use_awaitable, ec));
-}
-
 // After an early answer, reads (and drops) what the client still sends for a while, so that
 // closing with unread data does not reset the connection before the client has read the
 // answer (RFC 9112 §9.6).
@@ -73,6 +63,19 @@ awaitable<void> drain(Stream& s, beast::tcp_stream& tcp) {
         if (ec) break;
         total += n;
     }
+}
+
+// Writes a final error answer on a connection that is then closed (after draining).
+template <typename Stream>
+awaitable<void> refuse(Stream& s, beast::tcp_stream& tcp, int status, const char* code,
+                       const char* message, std::chrono::seconds timeout) {
+    auto res = to_http(error_reply(status, code, message), 11, false);
+    tcp.expires_after(timeout);
+    boost::system::error_code ec;
+    co_await http::async_write(s, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    tcp.socket().shutdown(tcp::socket::shutdown_send, ec);  // the client sees the end
+    co_await drain(s, tcp);
 }
 
 template <typename Stream>
@@ -94,7 +97,6 @@ awaitable<void> serve_requests(Stream& s, beast::tcp_stream& tcp, const std::str
         co_await http::async_read(s, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::body_limit) {
             co_await refuse(s, tcp, 413, "too_large", "the body is too large", timeout);
-            co_await drain(s, tcp);
             co_return;
         }
         if (ec == http::error::header_limit) {
