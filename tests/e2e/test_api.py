@@ -149,6 +149,30 @@ def test_plain_tls_handshake_needed_on_https(srv):
     srv.assert_alive()
 
 
+def test_errors_over_https(srv, root):
+    tls = Client(srv.https_port, tls=True)
+    st, _, b = tls.call("POST", "/api/v1/users", {"name": "x", "quota": "big"}, token=root)
+    assert st == 422 and b["fields"][0]["field"] == "quota"
+    st, _, b = tls.call("POST", "/api/v1/users", raw=b"{" + b" " * (1 << 20) + b"}", token=root)
+    assert st == 413 and b["code"] == "too_large"
+    assert tls.call("GET", "/api/v1/nowhere", token=root)[0] == 404
+    srv.assert_alive()
+
+
+def test_plain_http_only_on_loopback(server_factory):
+    m = server_factory("nl", start=False, api=True)
+    m.config.write_text(m.config.read_text().replace(
+        f'http = "{HOST}:{m.http_port}"', f'http = "0.0.0.0:{m.http_port}"'))
+    m._api = False  # only https will say "listening"
+    m.start()
+    m.wait_log(r"listener http on 0\.0\.0\.0:\d+ is not a loopback address")
+    m.wait_log(r"https listening on ")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((HOST, m.http_port), timeout=scaled(5)).close()
+    st, _, _ = Client(m.https_port, tls=True).call("GET", "/api/v1/openapi.json")
+    assert st == 200
+
+
 def test_bad_logins_and_missing_tokens(api):
     st, _, b = api.call("POST", "/api/v1/login", {"name": "viewer", "password": "wrong"})
     assert st == 401 and b["code"] == "bad_credentials"
@@ -610,8 +634,10 @@ def ns8_examples(action):
 
 
 @pytest.mark.skipif(not NS8.is_dir(), reason="NS8 reference schemas not present")
-def test_ns8_examples(srv, api, pm):
-    """The NS8 examples, translated to Magpie's resources, succeed (docs/api.md maps them)."""
+def test_ns8_examples(srv, pm):
+    """The NS8 examples, translated to Magpie's resources, succeed over HTTPS (docs/api.md
+    maps them)."""
+    api = Client(srv.https_port, tls=True)
     def dest(d):
         return d.get("name") or d.get("user") or d.get("group")
 
