@@ -11,9 +11,9 @@ json::value to_json(const AdminInfo& a) {
 }
 
 json::value to_json(const AuditEntry& e) {
-    return json::object{{"id", e.id},         {"time", e.time},     {"actor", e.actor},
-                        {"role", e.role},     {"ip", e.ip},         {"method", e.method},
-                        {"path", e.path},     {"status", e.status}, {"detail", e.detail}};
+    return json::object{{"id", e.id},     {"time", e.time},     {"actor", e.actor},
+                        {"role", e.role}, {"ip", e.ip},         {"method", e.method},
+                        {"path", e.path}, {"status", e.status}, {"detail", e.detail}};
 }
 
 json::value to_json(const DkimInfo& i) {

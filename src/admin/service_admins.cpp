@@ -14,8 +14,8 @@ bool valid_role(std::string_view r) {
 }
 
 Status bad_role(std::string_view r) {
-    return Status::error(Errc::Invalid, "role '" + std::string(r) +
-                                            "' is invalid: use admin, mailadm or readonly");
+    return Status::error(
+        Errc::Invalid, "role '" + std::string(r) + "' is invalid: use admin, mailadm or readonly");
 }
 
 Status no_admin(std::string_view name) {
@@ -56,8 +56,7 @@ Result<AdminInfo> Service::get_admin(std::string_view name) {
     });
 }
 
-Status Service::add_admin(std::string_view name, std::string_view password,
-                          std::string_view role) {
+Status Service::add_admin(std::string_view name, std::string_view password, std::string_view role) {
     if (!valid_role(role)) return bad_role(role);
     auto h = hash_admin_password(password);  // outside the lock: hashing is slow on purpose
     if (!h.ok()) return h;
@@ -68,8 +67,9 @@ Status Service::add_admin(std::string_view name, std::string_view password,
             if (impl_->exists("admins", n.value))
                 return Status::error(Errc::Exists, "admin '" + n.value + "' already exists");
             impl_->db
-                .prepare("INSERT INTO admins (name, password_hash, role, created) "
-                         "VALUES (?, ?, ?, ?)")
+                .prepare(
+                    "INSERT INTO admins (name, password_hash, role, created) "
+                    "VALUES (?, ?, ?, ?)")
                 .bind_all(n.value, h.value, role, int64_t{std::time(nullptr)})
                 .run();
             return {};

@@ -37,8 +37,9 @@ Result<std::string> Service::session_open(const ApiSession& s, std::string_view 
         [&]() -> Status {
             impl_->db.prepare("DELETE FROM api_sessions WHERE expires <= ?").bind(1, now).run();
             impl_->db
-                .prepare("INSERT INTO api_sessions (token_hash, subject, kind, role, created, "
-                         "expires, ip) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .prepare(
+                    "INSERT INTO api_sessions (token_hash, subject, kind, role, created, "
+                    "expires, ip) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .bind_all(sha256_hex(token), s.subject, s.kind, s.role, now, s.expires, ip)
                 .run();
             return {};
@@ -75,8 +76,9 @@ Status Service::audit_add(const AuditEntry& e) {
     return impl_->write(
         [&]() -> Status {
             impl_->db
-                .prepare("INSERT INTO audit (time, actor, role, ip, method, path, status, detail) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .prepare(
+                    "INSERT INTO audit (time, actor, role, ip, method, path, status, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 .bind_all(e.time, e.actor, e.role, e.ip, e.method, e.path, int64_t{e.status},
                           e.detail)
                 .run();

@@ -16,8 +16,7 @@ namespace {
 void mask_secrets(json::value& v) {
     if (auto* o = v.if_object()) {
         for (auto& [k, val] : *o) {
-            if (std::string_view(k).find("password") != std::string_view::npos &&
-                !val.is_null())
+            if (std::string_view(k).find("password") != std::string_view::npos && !val.is_null())
                 val = "***";
             else
                 mask_secrets(val);
@@ -70,15 +69,15 @@ Response Api::handle(const Request& req, const Limits& limits, int64_t now) {
     const Route& route = *m.route;
     if (static_cast<int64_t>(req.body.size()) > limits.max_body)
         return error_reply(413, "too_large",
-                           "the body is larger than " + std::to_string(limits.max_body) +
-                               " bytes");
+                           "the body is larger than " + std::to_string(limits.max_body) + " bytes");
 
     Principal who;
     if (route.access != Access::Public) {
         auto token = bearer(req.authorization);
-        auto s = token.empty() ? admin::Result<admin::ApiSession>(admin::Status::error(
-                                     admin::Errc::NotFound, ""))
-                               : svc_.session_find(token, now);
+        auto s =
+            token.empty()
+                ? admin::Result<admin::ApiSession>(admin::Status::error(admin::Errc::NotFound, ""))
+                : svc_.session_find(token, now);
         if (!s.ok()) {
             if (s.code == admin::Errc::Internal) return status_reply(s);
             auto r = error_reply(401, "unauthorized",
@@ -103,8 +102,16 @@ Response Api::handle(const Request& req, const Limits& limits, int64_t now) {
     if (!allowed(route.access, who)) {
         res = error_reply(403, "forbidden", "your role may not do this");
     } else {
-        Call call{req,  std::move(m.params), std::move(target->query), body.as_object(), who,
-                  svc_, throttle_,           limits,                   now,              usage};
+        Call call{req,
+                  std::move(m.params),
+                  std::move(target->query),
+                  body.as_object(),
+                  who,
+                  svc_,
+                  throttle_,
+                  limits,
+                  now,
+                  usage};
         try {
             res = route.handler(call);
         } catch (const std::exception& e) {

@@ -37,8 +37,8 @@ class Api {
 void add_auth_routes(Router& r);       // login, logout, me, self-service, admins, audit
 void add_directory_routes(Router& r);  // domains, users, groups, public mailboxes, addresses
 void add_settings_routes(Router& r);
-void add_mail_routes(Router& r);       // DKIM, relay rules, the queue
-void add_openapi_route(Router& r);     // openapi.cpp
+void add_mail_routes(Router& r);    // DKIM, relay rules, the queue
+void add_openapi_route(Router& r);  // openapi.cpp
 // The OpenAPI 3 document of every route (openapi.cpp).
 const char* openapi_document();
 

@@ -6,7 +6,8 @@ namespace json = boost::json;
 
 void Fields::add(std::string_view field, const json::value& value, std::string_view error,
                  std::string message) {
-    errors_.push_back(FieldError{std::string(field), value, std::string(error), std::move(message)});
+    errors_.push_back(
+        FieldError{std::string(field), value, std::string(error), std::move(message)});
 }
 
 const json::value* Fields::get(std::string_view key, bool required) {
@@ -95,7 +96,8 @@ std::optional<std::vector<std::string>> Fields::strings(std::string_view key, bo
             add(item, a[i], "wrong_type", "must be a string");
             ok = false;
         } else if (a[i].as_string().size() > max_len) {
-            add(item, a[i], "too_long", "must be at most " + std::to_string(max_len) + " characters");
+            add(item, a[i], "too_long",
+                "must be at most " + std::to_string(max_len) + " characters");
             ok = false;
         } else if (a[i].as_string().empty()) {
             add(item, a[i], "empty", "must not be empty");

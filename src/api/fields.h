@@ -35,8 +35,7 @@ class Fields {
     std::optional<std::optional<int64_t>> nullable_integer(std::string_view key, int64_t min,
                                                            int64_t max);
     std::optional<std::vector<std::string>> strings(std::string_view key, bool required,
-                                                    size_t max_items = 1000,
-                                                    size_t max_len = 255);
+                                                    size_t max_items = 1000, size_t max_len = 255);
     // A string that must be one of `choices`.
     std::optional<std::string> choice(std::string_view key, bool required,
                                       const std::vector<std::string>& choices);

@@ -22,8 +22,8 @@ Response login(Call& c) {
     std::string k = kind.value_or("admin");
     std::string account = k + ":" + *name;
     if (auto wait = c.throttle.wait(c.req.peer, account, c.now, c.limits.login_max_failures)) {
-        auto r = error_reply(429, "throttled", "too many failed logins; try again in " +
-                                                   std::to_string(wait) + " s");
+        auto r = error_reply(429, "throttled",
+                             "too many failed logins; try again in " + std::to_string(wait) + " s");
         r.headers.emplace_back("Retry-After", std::to_string(wait));
         return r;
     }
@@ -82,10 +82,11 @@ Response self_show(Call& c) {
         quota["used"] = nullptr;
         quota["percent"] = nullptr;
     }
-    return json_reply(200, json::object{{"name", u.value.name},
-                                        {"forwards", admin::to_json(u.value).as_object().at("forwards")},
-                                        {"keep_copy", u.value.keep_copy},
-                                        {"quota", std::move(quota)}});
+    return json_reply(200,
+                      json::object{{"name", u.value.name},
+                                   {"forwards", admin::to_json(u.value).as_object().at("forwards")},
+                                   {"keep_copy", u.value.keep_copy},
+                                   {"quota", std::move(quota)}});
 }
 
 Response self_password(Call& c) {

@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kNameLen = 64;     // user, group, public mailbox names (store::valid_name)
+constexpr size_t kNameLen = 64;      // user, group, public mailbox names (store::valid_name)
 constexpr size_t kAddressLen = 254;  // RFC 5321 §4.5.3.1.3 path limit, less the brackets
 
 template <typename T>
@@ -102,7 +102,8 @@ Response user_password(Call& c) {
     auto* v = f.raw("password", true);
     std::optional<std::string> pw;
     if (v && !v->is_null()) pw = f.string("password", true, 1024);  // null: no login
-    if (v && pw && pw->empty()) f.add("password", "", "empty", "must not be empty (null: no login)");
+    if (v && pw && pw->empty())
+        f.add("password", "", "empty", "must not be empty (null: no login)");
     if (!f.finish()) return validation_reply(f.errors());
     std::optional<std::string_view> pv;
     if (pw) pv = *pw;
@@ -176,7 +177,8 @@ Response address_edit(Call& c) {
 
 void add_directory_routes(Router& r) {
     const std::string v = "/api/v1";
-    r.add({"GET", v + "/domains", Access::Read, [](Call& c) { return list(c, c.svc.list_domains()); }});
+    r.add({"GET", v + "/domains", Access::Read,
+           [](Call& c) { return list(c, c.svc.list_domains()); }});
     r.add({"POST", v + "/domains", Access::Mail, domain_add, true});
     r.add({"GET", v + "/domains/{name}", Access::Read,
            [](Call& c) { return one(200, c.svc.get_domain(c.params["name"])); }});
@@ -197,7 +199,8 @@ void add_directory_routes(Router& r) {
                return st.ok() ? no_content() : status_reply(st);
            }});
 
-    r.add({"GET", v + "/groups", Access::Read, [](Call& c) { return list(c, c.svc.list_groups()); }});
+    r.add(
+        {"GET", v + "/groups", Access::Read, [](Call& c) { return list(c, c.svc.list_groups()); }});
     r.add({"POST", v + "/groups", Access::Mail, group_add, true});
     r.add({"GET", v + "/groups/{name}", Access::Read,
            [](Call& c) { return one(200, c.svc.get_group(c.params["name"])); }});

@@ -125,15 +125,16 @@ Response queue_list(Call& c) {
         else if (it->second == "false")
             deferred = false;
         else
-            errs.push_back({"deferred", json::value(it->second), "invalid_choice",
-                            "must be true or false"});
+            errs.push_back(
+                {"deferred", json::value(it->second), "invalid_choice", "must be true or false"});
     }
     if (!errs.empty()) return validation_reply(errs);
     auto r = c.svc.queue_list();
     if (!r.ok()) return status_reply(r);
     json::array items;
     for (auto& q : r.value) {
-        if (auto it = c.query.find("sender"); it != c.query.end() && !contains_ci(q.sender, it->second))
+        if (auto it = c.query.find("sender");
+            it != c.query.end() && !contains_ci(q.sender, it->second))
             continue;
         if (auto it = c.query.find("recipient"); it != c.query.end()) {
             bool any = false;

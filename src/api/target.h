@@ -11,7 +11,7 @@
 namespace magpie::api {
 
 struct Target {
-    std::vector<std::string> segments;  // "/api/v1/users/bob" -> {"api","v1","users","bob"}
+    std::vector<std::string> segments;         // "/api/v1/users/bob" -> {"api","v1","users","bob"}
     std::map<std::string, std::string> query;  // the last value wins
 };
 

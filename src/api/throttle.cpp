@@ -5,8 +5,8 @@
 
 namespace magpie::api {
 
-int64_t Throttle::wait_for(const std::map<std::string, Entry, std::less<>>& m,
-                           std::string_view key, int64_t now, int64_t free_failures) const {
+int64_t Throttle::wait_for(const std::map<std::string, Entry, std::less<>>& m, std::string_view key,
+                           int64_t now, int64_t free_failures) const {
     auto it = m.find(key);
     if (it == m.end() || now - it->second.last >= kForget) return 0;
     int64_t over = it->second.failures - free_failures;

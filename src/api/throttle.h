@@ -20,8 +20,7 @@ class Throttle {
     static constexpr int64_t kForget = 3600;   // seconds after the last failure
 
     // Seconds the caller must still wait before trying (0: may try now).
-    int64_t wait(std::string_view ip, std::string_view account, int64_t now,
-                 int64_t free_failures);
+    int64_t wait(std::string_view ip, std::string_view account, int64_t now, int64_t free_failures);
     void failure(std::string_view ip, std::string_view account, int64_t now);
     void success(std::string_view account);
 

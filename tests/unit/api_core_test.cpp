@@ -19,7 +19,8 @@ namespace json = boost::json;
 TEST(ApiTarget, SegmentsAndQuery) {
     auto t = parse_target("/api/v1/addresses/info%40example.com?limit=5&actor=a+b&x=%41");
     ASSERT_TRUE(t);
-    EXPECT_EQ(t->segments, (std::vector<std::string>{"api", "v1", "addresses", "info@example.com"}));
+    EXPECT_EQ(t->segments,
+              (std::vector<std::string>{"api", "v1", "addresses", "info@example.com"}));
     EXPECT_EQ(t->query.at("limit"), "5");
     EXPECT_EQ(t->query.at("actor"), "a b");
     EXPECT_EQ(t->query.at("x"), "A");
@@ -27,8 +28,8 @@ TEST(ApiTarget, SegmentsAndQuery) {
 }
 
 TEST(ApiTarget, PathTricksRefused) {
-    for (auto bad : {"", "api/v1", "/api/../etc", "/api/%2e%2e/x", "/api//v1", "/a/%00",
-                     "/a/%zz", "/a/%4", "/a?x=%", "http://host/api"})
+    for (auto bad : {"", "api/v1", "/api/../etc", "/api/%2e%2e/x", "/api//v1", "/a/%00", "/a/%zz",
+                     "/a/%4", "/a?x=%", "http://host/api"})
         EXPECT_FALSE(parse_target(bad)) << bad;
     // An encoded slash stays inside its segment (and names nothing).
     EXPECT_EQ(parse_target("/a/b%2Fc")->segments.back(), "b/c");
@@ -52,8 +53,8 @@ TEST(ApiFields, TypesRangesAndUnknownFields) {
     std::vector<std::pair<std::string, std::string>> got;
     for (auto& e : f.errors()) got.emplace_back(e.field, e.error);
     std::vector<std::pair<std::string, std::string>> want = {
-        {"b", "wrong_type"}, {"i", "out_of_range"},   {"l[1]", "wrong_type"},
-        {"l[2]", "empty"},   {"c", "invalid_choice"}, {"missing", "required"},
+        {"b", "wrong_type"},       {"i", "out_of_range"},   {"l[1]", "wrong_type"},
+        {"l[2]", "empty"},         {"c", "invalid_choice"}, {"missing", "required"},
         {"extra", "unknown_field"}};
     EXPECT_EQ(got, want);
     EXPECT_EQ(f.errors()[1].value, json::value(70));
@@ -97,8 +98,9 @@ class ApiTest : public ::testing::Test {
         return api->handle(r, limits, now);
     }
     std::string login(const std::string& name, const std::string& pw, const char* kind = "admin") {
-        auto r = call("POST", "/api/v1/login",
-                      json::serialize(json::object{{"name", name}, {"password", pw}, {"kind", kind}}));
+        auto r =
+            call("POST", "/api/v1/login",
+                 json::serialize(json::object{{"name", name}, {"password", pw}, {"kind", kind}}));
         EXPECT_EQ(r.status, 200) << r.body;
         return std::string(json::parse(r.body).at("token").as_string());
     }

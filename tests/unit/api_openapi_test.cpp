@@ -1,12 +1,13 @@
 // The OpenAPI document (api/openapi.cpp) against the router: every route is described with
 // its method, and every path and method described is a route.
+#include "api/api.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <set>
 
 #include "admin/service.h"
-#include "api/api.h"
 #include "temp_dir.h"
 
 namespace magpie::api {
@@ -30,7 +31,8 @@ TEST(ApiOpenApi, DocumentMatchesTheRouter) {
             documented.emplace(std::string(path), std::string(method));
             // Path parameters are declared.
             std::string p(path);
-            for (size_t open = p.find('{'); open != std::string::npos; open = p.find('{', open + 1)) {
+            for (size_t open = p.find('{'); open != std::string::npos;
+                 open = p.find('{', open + 1)) {
                 auto name = p.substr(open + 1, p.find('}', open) - open - 1);
                 bool found = false;
                 if (auto* params = op.as_object().if_contains("parameters"))
@@ -40,8 +42,10 @@ TEST(ApiOpenApi, DocumentMatchesTheRouter) {
                 EXPECT_TRUE(found) << path << " " << method << " lacks parameter " << name;
             }
         }
-    for (auto& r : routes) EXPECT_TRUE(documented.count(r)) << "undocumented: " << r.second << " " << r.first;
-    for (auto& d : documented) EXPECT_TRUE(routes.count(d)) << "no such route: " << d.second << " " << d.first;
+    for (auto& r : routes)
+        EXPECT_TRUE(documented.count(r)) << "undocumented: " << r.second << " " << r.first;
+    for (auto& d : documented)
+        EXPECT_TRUE(routes.count(d)) << "no such route: " << d.second << " " << d.first;
     // Every $ref names a component that exists.
     auto text = std::string(openapi_document());
     for (size_t at = text.find("\"$ref\": \"#/components/"); at != std::string::npos;
@@ -49,8 +53,10 @@ TEST(ApiOpenApi, DocumentMatchesTheRouter) {
         auto start = at + 22;
         auto ref = text.substr(start, text.find('"', start) - start);
         auto slash = ref.find('/');
-        EXPECT_TRUE(doc.at("components").at(ref.substr(0, slash)).as_object().contains(
-            ref.substr(slash + 1)))
+        EXPECT_TRUE(doc.at("components")
+                        .at(ref.substr(0, slash))
+                        .as_object()
+                        .contains(ref.substr(slash + 1)))
             << ref;
     }
 }

@@ -164,8 +164,7 @@ awaitable<void> run_connection(tcp::socket sock, bool use_tls, HttpContext& ctx)
                 co_await conn->tls->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
             }
         } else if (over) {
-            co_await refuse(conn->plain, conn->plain, 503, "busy", "too many connections",
-                            timeout);
+            co_await refuse(conn->plain, conn->plain, 503, "busy", "too many connections", timeout);
         } else {
             co_await serve_requests(conn->plain, conn->plain, *ip, ctx);
         }
