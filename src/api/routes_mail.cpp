@@ -1,5 +1,5 @@
-// Routes: DKIM keys of a domain, relay rules, and the outbound queue — the same service
-// calls as `magpie dkim`, `magpie relay` and `magpie queue`.
+// Routes: DKIM keys of a domain, relay rules, the outbound queue and the Bayes classifier —
+// the same service calls as `magpie dkim`, `magpie relay`, `magpie queue` and `magpie spam`.
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -168,6 +168,41 @@ Response queue_delete_all(Call& c) {
     return json_reply(200, json::object{{"deleted", r.value}});
 }
 
+// A selection: {"ids": [...]} (1-1000). Every ID is tried; the answer says which were done
+// and which were not queued (any more).
+template <typename Op>
+Response queue_selection(Call& c, Op op) {
+    Fields f(c.body);
+    auto ids = f.strings("ids", true, 1000, 64);
+    if (ids && ids->empty()) f.add("ids", json::array(), "empty", "must name at least one ID");
+    if (!f.finish()) return validation_reply(f.errors());
+    json::array done, missing;
+    for (auto& id : *ids) {
+        auto st = op(id);
+        if (st.ok())
+            done.emplace_back(id);
+        else if (st.code == admin::Errc::Internal)
+            return status_reply(st);
+        else
+            missing.emplace_back(id);
+    }
+    return json_reply(200,
+                      json::object{{"done", std::move(done)}, {"missing", std::move(missing)}});
+}
+
+// --- Bayes -----------------------------------------------------------------------------
+
+Response spam_learn(Call& c) {
+    Fields f(c.body);
+    auto message = f.string("message", true, SIZE_MAX);
+    auto spam = f.boolean("spam", true);
+    if (message && message->empty()) f.add("message", "", "empty", "must not be empty");
+    if (!f.finish()) return validation_reply(f.errors());
+    auto r = c.svc.spam_learn_message(*message, *spam);
+    if (!r.ok()) return status_reply(r);
+    return json_reply(200, admin::to_json(r.value));
+}
+
 }  // namespace
 
 void add_mail_routes(Router& r) {
@@ -193,11 +228,31 @@ void add_mail_routes(Router& r) {
     r.add({"DELETE", v + "/queue", Access::Mail, queue_delete_all});
     r.add({"POST", v + "/queue/resend", Access::Mail,
            [](Call& c) { return done(c.svc.queue_resend("")); }});
+    r.add({"POST", v + "/queue/delete", Access::Mail,
+           [](Call& c) {
+               return queue_selection(
+                   c, [&](const std::string& id) { return c.svc.queue_delete(id); });
+           },
+           true});
+    r.add({"POST", v + "/queue/resend-selected", Access::Mail,
+           [](Call& c) {
+               return queue_selection(
+                   c, [&](const std::string& id) { return c.svc.queue_resend(id); });
+           },
+           true});
     r.add({"GET", v + "/queue/{id}", Access::Read, queue_show});
     r.add({"DELETE", v + "/queue/{id}", Access::Mail,
            [](Call& c) { return done(c.svc.queue_delete(c.params["id"])); }});
     r.add({"POST", v + "/queue/{id}/resend", Access::Mail,
            [](Call& c) { return done(c.svc.queue_resend(c.params["id"])); }});
+
+    r.add({"GET", v + "/spam/status", Access::Read, [](Call& c) {
+               auto r = c.svc.spam_progress();
+               return r.ok() ? json_reply(200, admin::to_json(r.value)) : status_reply(r);
+           }});
+    r.add({"POST", v + "/spam/learn", Access::Mail, spam_learn, true});
+    r.add({"POST", v + "/spam/expire", Access::Mail,
+           [](Call& c) { return done(c.svc.spam_expire()); }});
 }
 
 }  // namespace magpie::api

@@ -494,18 +494,22 @@ def test_relay_rules(srv, api, pm):
         assert api.call("DELETE", f"/api/v1/relay-rules/{rid}", token=pm)[0] == 204
 
 
-def test_queue(srv, api, pm, viewer):
+def queue_remote(srv, rcpt="far.away@remote.example"):
+    """Queues one message for a remote host nobody answers for; returns (token, queue ID)."""
     import smtplib
     from conftest import make_message, new_token, queue_id_of
     token = new_token()
     with smtplib.SMTP(HOST, srv.smtp_port, timeout=scaled(30)) as s:
         s.ehlo("client.test")
         s.mail("alice@example.com")
-        assert s.rcpt("far.away@remote.example")[0] == 250
-        code, text = s.data(make_message(token, sender="alice@example.com",
-                                         to="far.away@remote.example"))
+        assert s.rcpt(rcpt)[0] == 250
+        code, text = s.data(make_message(token, sender="alice@example.com", to=rcpt))
         assert code == 250
-    qid = queue_id_of(text.decode())
+    return token, queue_id_of(text.decode())
+
+
+def test_queue(srv, api, pm, viewer):
+    token, qid = queue_remote(srv)
     # Queued for a remote host nobody answers for: it stays until deleted.
     wait_until(lambda: api.call("GET", "/api/v1/queue?recipient=FAR.AWAY", token=viewer)[2]["total"]
                == 1, scaled(10), what="the message in the queue list")
@@ -527,6 +531,48 @@ def test_queue(srv, api, pm, viewer):
     assert qid not in srv.cli("queue", "list").stdout
     st, _, b = api.call("DELETE", "/api/v1/queue", token=pm)
     assert st == 200 and b["deleted"] >= 0
+
+
+def test_queue_selections(srv, api, pm, viewer):
+    ids = [queue_remote(srv, f"sel{i}@remote.example")[1] for i in range(3)]
+    wait_until(lambda: {i["id"] for i in api.call("GET", "/api/v1/queue", token=viewer)[2]["items"]}
+               >= set(ids), scaled(10), what="three queued messages")
+    st, _, b = api.call("POST", "/api/v1/queue/resend-selected",
+                        {"ids": [ids[0], "NOSUCHID0"]}, token=pm)
+    assert st == 200 and b == {"done": [ids[0]], "missing": ["NOSUCHID0"]}
+    st, _, b = api.call("POST", "/api/v1/queue/delete", {"ids": []}, token=pm)
+    assert st == 422 and b["fields"][0]["error"] == "empty"
+    assert api.call("POST", "/api/v1/queue/delete", {"ids": ids[:2]}, token=viewer)[0] == 403
+    st, _, b = api.call("POST", "/api/v1/queue/delete", {"ids": ids[:2]}, token=pm)
+    assert st == 200 and b == {"done": ids[:2], "missing": []}
+    left = {i["id"] for i in api.call("GET", "/api/v1/queue", token=viewer)[2]["items"]}
+    assert ids[2] in left and not set(ids[:2]) & left
+    st, _, b = api.call("DELETE", "/api/v1/queue", token=pm)
+    assert st == 200 and b["deleted"] >= 1
+    assert api.call("GET", "/api/v1/queue", token=viewer)[2]["total"] == 0
+
+
+def test_spam_classifier(srv, api, pm, viewer):
+    from conftest import make_message, new_token
+    st, _, before = api.call("GET", "/api/v1/spam/status", token=viewer)
+    assert st == 200 and set(before) == {"spam_learned", "ham_learned", "min_spam", "min_ham",
+                                         "active", "percent"}
+    msg = make_message(new_token(), sender="spammer@remote.example")
+    msg = msg.decode() if isinstance(msg, bytes) else msg
+    assert api.call("POST", "/api/v1/spam/learn", {"message": msg, "spam": True},
+                    token=viewer)[0] == 403
+    st, _, r = api.call("POST", "/api/v1/spam/learn", {"message": msg, "spam": True}, token=pm)
+    assert st == 200 and r["learned"] == 1 and r["messages"] == 1
+    st, _, r = api.call("POST", "/api/v1/spam/learn", {"message": msg, "spam": True}, token=pm)
+    assert st == 200 and r["already_known"] == 1 and r["learned"] == 0
+    _, _, after = api.call("GET", "/api/v1/spam/status", token=viewer)
+    assert after["spam_learned"] == before["spam_learned"] + 1
+    assert json.loads(srv.cli("spam", "status", "--json").stdout) == after  # the CLI agrees
+    st, _, b = api.call("POST", "/api/v1/spam/learn", {"message": "", "spam": "yes"}, token=pm)
+    assert st == 422 and {f["field"] for f in b["fields"]} == {"message", "spam"}
+    # Expiry now: the running server takes the request and logs its run.
+    assert api.call("POST", "/api/v1/spam/expire", token=pm)[0] == 204
+    srv.wait_log(r"Junk expiry \(requested\)")
 
 
 # -- limits ------------------------------------------------------------------------------
