@@ -67,11 +67,34 @@ Response Api::handle(const Request& req, const Limits& limits, int64_t now) {
         return r;
     }
     const Route& route = *m.route;
+    Principal who;
+    json::value body = json::object();
+    Response res = run(req, route, m.params, target->query, limits, now, who, body);
+
+    if (changes_state(req.method)) {
+        mask_secrets(body);
+        admin::AuditEntry e;
+        e.time = now;
+        e.actor = who.name;
+        e.role = who.role;
+        e.ip = req.peer;
+        e.method = req.method;
+        e.path = req.target.substr(0, req.target.find('?'));
+        e.status = res.status;
+        e.detail = body.as_object().empty() ? "" : json::serialize(body);
+        svc_.audit_add(e);  // a failed audit write does not undo the change
+    }
+    return res;
+}
+
+Response Api::run(const Request& req, const Route& route,
+                  std::map<std::string, std::string>& params,
+                  std::map<std::string, std::string>& query, const Limits& limits, int64_t now,
+                  Principal& who, json::value& body) {
     if (static_cast<int64_t>(req.body.size()) > limits.max_body)
         return error_reply(413, "too_large",
                            "the body is larger than " + std::to_string(limits.max_body) + " bytes");
 
-    Principal who;
     if (route.access != Access::Public) {
         auto token = bearer(req.authorization);
         auto s =
@@ -89,53 +112,37 @@ Response Api::handle(const Request& req, const Limits& limits, int64_t now) {
         who = Principal{s.value.subject, s.value.kind, s.value.role, token, s.value.expires};
     }
 
-    json::value body = json::object();
     if (route.has_body && !req.body.empty()) {
         boost::system::error_code ec;
-        body = json::parse(req.body, ec);
+        auto parsed = json::parse(req.body, ec);
         if (ec) return error_reply(400, "malformed_json", "the body is not JSON: " + ec.message());
-        if (!body.is_object())
+        if (!parsed.is_object())
             return error_reply(400, "body_not_object", "the body must be a JSON object");
+        body = std::move(parsed);
     }
 
+    if (!allowed(route.access, who))
+        return error_reply(403, "forbidden", "your role may not do this");
     Response res;
-    if (!allowed(route.access, who)) {
-        res = error_reply(403, "forbidden", "your role may not do this");
-    } else {
-        Call call{req,
-                  std::move(m.params),
-                  std::move(target->query),
-                  body.as_object(),
-                  who,
-                  svc_,
-                  throttle_,
-                  limits,
-                  now,
-                  usage};
-        try {
-            res = route.handler(call);
-        } catch (const std::exception& e) {
-            res = error_reply(500, "internal", e.what());
-        }
-        // The login handler names who tried; keep that for the audit line.
-        if (who.kind.empty() && body.as_object().contains("name") &&
-            body.as_object().at("name").is_string())
-            who.name = std::string(body.as_object().at("name").as_string());
+    Call call{req,
+              std::move(params),
+              std::move(query),
+              body.as_object(),
+              who,
+              svc_,
+              throttle_,
+              limits,
+              now,
+              usage};
+    try {
+        res = route.handler(call);
+    } catch (const std::exception& e) {
+        res = error_reply(500, "internal", e.what());
     }
-
-    if (changes_state(req.method)) {
-        mask_secrets(body);
-        admin::AuditEntry e;
-        e.time = now;
-        e.actor = who.name;
-        e.role = who.role;
-        e.ip = req.peer;
-        e.method = req.method;
-        e.path = req.target.substr(0, req.target.find('?'));
-        e.status = res.status;
-        e.detail = route.has_body ? json::serialize(body) : "";
-        svc_.audit_add(e);  // a failed audit write does not undo the change
-    }
+    // The login handler names who tried; keep that for the audit line.
+    if (who.kind.empty() && body.as_object().contains("name") &&
+        body.as_object().at("name").is_string())
+        who.name = std::string(body.as_object().at("name").as_string());
     return res;
 }
 

@@ -2,10 +2,13 @@
 // finds the route (404, 405), bounds the body (413), authenticates the bearer token (401),
 // checks the role (403), parses the JSON body (400), runs the handler (which answers 422 for
 // bad fields and maps the service layer's errors to 400/404/409/500) and writes every
-// state-changing call to the audit trail. Thread-safe; the handlers block (password hashing,
-// SQLite), so servers call handle() off their I/O threads. Routes are listed in docs/api.md.
+// state-changing call that reached a route (refused ones included) to the audit trail. Thread-safe;
+// the handlers block (password hashing, SQLite), so servers call handle() off their I/O threads.
+// Routes are listed in docs/api.md.
 #pragma once
+#include <boost/json/value.hpp>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +31,12 @@ class Api {
     std::function<std::optional<int64_t>(const std::string&)> usage;
 
   private:
+    // Everything after the route is found: size, login, body, role, handler. Fills `who`
+    // and `body` for the audit line, whatever the outcome.
+    Response run(const Request& req, const Route& route, std::map<std::string, std::string>& params,
+                 std::map<std::string, std::string>& query, const Limits& limits, int64_t now,
+                 Principal& who, boost::json::value& body);
+
     admin::Service& svc_;
     Router router_;
     Throttle throttle_;

@@ -70,14 +70,15 @@ ALTER TABLE users ADD COLUMN spam_retention_days INTEGER;
 )sql",
     // 4 -> 5: the admin HTTP API (issue 17): admin accounts, login sessions (only the
     // SHA-256 of each bearer token is kept) and the audit trail of state-changing calls.
+    // IF NOT EXISTS: a file rolled back to an older version by hand keeps these tables.
     R"sql(
-CREATE TABLE admins (
+CREATE TABLE IF NOT EXISTS admins (
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('admin', 'mailadm', 'readonly')),
     created INTEGER NOT NULL
 );
-CREATE TABLE api_sessions (
+CREATE TABLE IF NOT EXISTS api_sessions (
     token_hash TEXT PRIMARY KEY,
     subject TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('admin', 'user')),
@@ -86,7 +87,7 @@ CREATE TABLE api_sessions (
     expires INTEGER NOT NULL,
     ip TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE audit (
+CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     time INTEGER NOT NULL,
     actor TEXT NOT NULL,

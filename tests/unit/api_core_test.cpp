@@ -196,6 +196,26 @@ TEST_F(ApiTest, LoginThrottledAndAudited) {
     EXPECT_EQ(last.at("detail").as_string().find("root-pw"), std::string::npos);
 }
 
+TEST_F(ApiTest, RefusedChangesAreAuditedToo) {
+    EXPECT_EQ(call("DELETE", "/api/v1/users/alice").status, 401);
+    EXPECT_EQ(call("GET", "/api/v1/users").status, 401);  // reads are not audited
+    auto viewer = login("viewer", "view-pw");
+    EXPECT_EQ(call("POST", "/api/v1/users", "{oops", viewer).status, 400);
+    auto page = svc->audit_list(0, 10);
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page.value.total, 3);  // the DELETE, the login, the malformed POST
+    auto& bad = page.value.items[0];
+    EXPECT_EQ(bad.actor, "viewer");
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(bad.detail, "");
+    auto& anon = page.value.items[2];
+    EXPECT_EQ(anon.actor, "");
+    EXPECT_EQ(anon.method, "DELETE");
+    EXPECT_EQ(anon.path, "/api/v1/users/alice");
+    EXPECT_EQ(anon.status, 401);
+    EXPECT_EQ(anon.ip, "192.0.2.7");
+}
+
 TEST_F(ApiTest, Pagination) {
     auto root = login("root", "root-pw");
     for (auto n : {"a", "b", "c", "d", "e"}) ASSERT_TRUE(svc->add_user(n).ok());
