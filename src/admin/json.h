@@ -19,6 +19,9 @@ boost::json::value to_json(const RelayRuleInfo& r);  // json_outbound.cpp
 boost::json::value to_json(const QueueItemInfo& q);
 boost::json::value to_json(const SpamLearnSummary& s);  // json_spam.cpp
 boost::json::value to_json(const SpamProgress& p);
+boost::json::value to_json(const AdminInfo& a);  // json_api.cpp
+boost::json::value to_json(const AuditEntry& e);
+boost::json::value to_json(const DkimInfo& i);
 // {"error": "...", "code": "invalid" | "not_found" | "exists" | "internal"}
 boost::json::value to_json(const Status& s);
 const char* errc_name(Errc c);

@@ -16,13 +16,13 @@ Service::Impl::Impl(const std::string& path)
     store::ensure_schema(db);
 }
 
-Status Service::Impl::write(const std::function<Status()>& body) {
+Status Service::Impl::write(const std::function<Status()>& body, bool bump) {
     std::lock_guard lock(mu);
     try {
         store::Transaction tx(db);
         auto st = body();
         if (!st.ok()) return st;
-        store::bump_generation(db);
+        if (bump) store::bump_generation(db);
         tx.commit();
         return st;
     } catch (const std::exception& e) {

@@ -133,6 +133,40 @@ struct SpamProgress {
     int percent = 0;
 };
 
+// An account of the admin HTTP API (docs/api.md): separate from mail users. Roles:
+// "admin" (everything), "mailadm" (mail objects and the queue), "readonly" (every read).
+struct AdminInfo {
+    std::string name;
+    std::string role;
+    int64_t created = 0;  // unix seconds
+};
+
+// A login session of the HTTP API, found by its bearer token.
+struct ApiSession {
+    std::string subject;  // admin name, or mail user name
+    std::string kind;     // "admin" or "user" (self-service)
+    std::string role;     // the admin's role; "user" for mail users
+    int64_t expires = 0;  // unix seconds
+};
+
+// One line of the audit trail: who did what, when, from where, and how it ended.
+struct AuditEntry {
+    int64_t id = 0;
+    int64_t time = 0;  // unix seconds
+    std::string actor;  // "" when nobody was logged in
+    std::string role;
+    std::string ip;
+    std::string method;
+    std::string path;
+    int status = 0;      // the HTTP status answered
+    std::string detail;  // the request body with secrets masked
+};
+
+struct AuditPage {
+    std::vector<AuditEntry> items;  // newest first
+    int64_t total = 0;
+};
+
 class Service {
   public:
     // Opens (creating and migrating when needed) the settings DB. Throws store::DbError.
@@ -220,6 +254,32 @@ class Service {
     // Asks the running server to expire old Junk messages now (spam_retention_days and
     // each user's own retention) instead of at its next hourly run.
     Status spam_expire();
+
+    // Admin accounts of the HTTP API (service_admins.cpp). Passwords are hashed like mail
+    // users' (auth/password.h); removing an admin or changing its password or role ends its
+    // sessions.
+    Result<std::vector<AdminInfo>> list_admins();
+    Result<AdminInfo> get_admin(std::string_view name);
+    Status add_admin(std::string_view name, std::string_view password, std::string_view role);
+    Status set_admin_password(std::string_view name, std::string_view password);
+    Status set_admin_role(std::string_view name, std::string_view role);
+    Status remove_admin(std::string_view name);
+    // The account when name and password fit; Errc::Invalid otherwise (no hint which).
+    Result<AdminInfo> check_admin_login(std::string_view name, std::string_view password);
+    // A mail user's self-service login: the canonical user name when the user exists, is
+    // enabled and the password fits; Errc::Invalid otherwise.
+    Result<std::string> check_user_login(std::string_view name, std::string_view password);
+
+    // HTTP API sessions (service_sessions.cpp). These do not change the directory, so they
+    // do not bump the generation. `now` is unix seconds.
+    // A new session; returns its bearer token (only its SHA-256 is stored).
+    Result<std::string> session_open(const ApiSession& s, std::string_view ip, int64_t now);
+    // Errc::NotFound when the token is unknown, revoked or expired at `now`.
+    Result<ApiSession> session_find(std::string_view token, int64_t now);
+    Status session_close(std::string_view token);
+    Status audit_add(const AuditEntry& e);
+    // Newest first; `actor` non-empty keeps only that actor's lines.
+    Result<AuditPage> audit_list(int64_t offset, int64_t limit, std::string_view actor = {});
 
     uint64_t generation();
 

@@ -16,8 +16,9 @@ struct Service::Impl {
 
     explicit Impl(const std::string& path);
 
-    // Runs `body` in a write transaction; commits and bumps the generation when it succeeds.
-    Status write(const std::function<Status()>& body);
+    // Runs `body` in a write transaction; commits and bumps the generation when it succeeds
+    // (`bump` false for writes the servers need not see: API sessions, the audit trail).
+    Status write(const std::function<Status()>& body, bool bump = true);
     // Runs `body` under the lock, turning database errors into Errc::Internal.
     template <typename T>
     Result<T> read(const std::function<Result<T>()>& body) {

@@ -12,11 +12,7 @@ namespace {
 
 void print_info(Context& ctx, const admin::DkimInfo& i, bool txt_only, bool zone_only) {
     if (ctx.json) {
-        boost::json::object o{{"domain", i.domain},       {"selector", i.selector},
-                              {"algorithm", i.algorithm}, {"enabled", i.enabled},
-                              {"dns_name", i.dns_name},   {"txt_record", i.txt_record},
-                              {"zone_line", i.zone_line}, {"key_path", i.key_path}};
-        std::cout << boost::json::serialize(o) << "\n";
+        std::cout << boost::json::serialize(admin::to_json(i)) << "\n";
     } else if (txt_only) {
         std::cout << i.txt_record << "\n";
     } else if (zone_only) {

@@ -8,6 +8,7 @@
 namespace magpie::cli {
 void add_dkim_commands(CLI::App& app, Context& ctx);  // dkim_cmd.cpp
 void add_spam_commands(CLI::App& app, Context& ctx);  // spam_cmd.cpp
+void add_admin_commands(CLI::App& app, Context& ctx);  // admin_cmd.cpp
 }
 
 int main(int argc, char** argv) {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     cli::add_queue_commands(app, ctx);
     cli::add_dkim_commands(app, ctx);
     cli::add_spam_commands(app, ctx);
+    cli::add_admin_commands(app, ctx);
 
     try {
         app.parse(argc, argv);

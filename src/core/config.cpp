@@ -18,7 +18,7 @@ static std::string system_hostname() {
 
 static const std::set<std::string> kListeners = {"smtp",  "submission", "submissions",
                                                  "imap",  "imaps",      "pop3",
-                                                 "pop3s", "managesieve", "http"};
+                                                 "pop3s", "managesieve", "http", "https"};
 
 Config default_config() {
     Config c;

@@ -7,6 +7,9 @@
 #include <ctime>
 #include <thread>
 
+#include "admin/service.h"
+#include "api/api.h"
+#include "api/http/server.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "delivery/agent.h"
@@ -266,7 +269,18 @@ int serve(const Config& cfg) {
         }
     }
 
+    // The admin HTTP API (docs/api.md) on [listen] http and https.
+    admin::Service api_service(cfg.db_path());
+    api::Api http_api(api_service);
+    http_api.usage = [&registry](const std::string& user) -> std::optional<int64_t> {
+        return static_cast<int64_t>(registry.usage(user)->get().bytes);
+    };
+    api::HttpContext http_ctx{http_api, directory, tls, sessions, blocking, stopping};
+    api::start_http_listeners(io, cfg, http_ctx, acceptors,
+                              [&io](const std::string& addr) { return open_acceptor(io, addr); });
+
     for (auto& [name, addrs] : cfg.listen) {
+        if (name == "http" || name == "https") continue;
         if (name == "smtp" || name == "submission" || name == "submissions") continue;
         if (name == "imap" || name == "imaps" || name == "pop3" || name == "pop3s") continue;
         log::info("master", "warning: listener {} is not available in this version, not started", name);

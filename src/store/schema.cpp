@@ -68,6 +68,37 @@ ALTER TABLE users ADD COLUMN quota INTEGER;
     R"sql(
 ALTER TABLE users ADD COLUMN spam_retention_days INTEGER;
 )sql",
+    // 4 -> 5: the admin HTTP API (issue 17): admin accounts, login sessions (only the
+    // SHA-256 of each bearer token is kept) and the audit trail of state-changing calls.
+    // IF NOT EXISTS: a file rolled back to an older version by hand keeps these tables.
+    R"sql(
+CREATE TABLE IF NOT EXISTS admins (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'mailadm', 'readonly')),
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_sessions (
+    token_hash TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('admin', 'user')),
+    role TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    ip TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 static constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];

@@ -7,7 +7,7 @@
 
 namespace magpie::store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Creates or upgrades the schema; throws DbError if the file is newer than this program.
 void ensure_schema(Db& db);

@@ -112,6 +112,18 @@ const std::vector<Field>& fields() {
                   "Seconds an IMAP connection may stay silent (IDLE included) before BYE."),
         int_field("pop3_idle_timeout", T::Int, &S::pop3_idle_timeout, "600",
                   "Seconds a POP3 connection may stay silent before it is closed."),
+        int_field("api_session_lifetime", T::Int, &S::api_session_lifetime, "3600",
+                  "Seconds an admin API login token stays valid."),
+        int_field("api_login_max_failures", T::Int, &S::api_login_max_failures, "5",
+                  "Failed API logins per account (4x per IP) before each further attempt "
+                  "waits a doubling delay."),
+        int_field("api_max_body_size", T::Size, &S::api_max_body_size, "1048576",
+                  "Largest admin API request body in bytes; 413 above it."),
+        int_field("api_max_connections", T::Int, &S::api_max_connections, "64",
+                  "Concurrent admin API (HTTP/HTTPS) connections; 503 above it."),
+        int_field("api_idle_timeout", T::Int, &S::api_idle_timeout, "30",
+                  "Seconds an admin API client may take to send a request (or stay idle "
+                  "between requests) before it is disconnected."),
         string_field("master_users", T::String, &S::master_users, "",
                      "Comma-separated users who may log in as anyone with \"user*master\" and "
                      "their own password, with full rights on the user's mailboxes."),

@@ -74,6 +74,12 @@ struct Settings {
     int64_t mail_max_auth_failures = 3;             // then BYE / -ERR and disconnect
     int64_t imap_idle_timeout = 1800;               // seconds; RFC 9051 §5.4 asks for 30 min
     int64_t pop3_idle_timeout = 600;                // seconds; RFC 1939 §3 asks for 10 min
+    // Admin HTTP API (docs/api.md).
+    int64_t api_session_lifetime = 3600;   // seconds a login token stays valid
+    int64_t api_login_max_failures = 5;    // failed logins before the growing delay
+    int64_t api_max_body_size = 1048576;   // bytes; 413 above it
+    int64_t api_max_connections = 64;      // concurrent HTTP connections; 503 above it
+    int64_t api_idle_timeout = 30;         // seconds a slow client may take per request
     std::string master_users;                       // users whose password opens "user*master"
     int64_t quota_default = 0;                      // bytes per user, 0 = unlimited
     bool move_deleted_to_trash = false;             // EXPUNGE moves \Deleted mail to Trash

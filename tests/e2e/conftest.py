@@ -321,7 +321,7 @@ class Magpie:
     """One magpie instance: its config, data folder, ports, process and CLI."""
 
     def __init__(self, base: Path, name: str = "magpie", threads: int | None = None,
-                 dns_resolver: str | None = None):
+                 dns_resolver: str | None = None, api: bool = False):
         self.base = Path(base)
         self.data = self.base / "data"
         self.config = self.base / "magpie.toml"
@@ -331,6 +331,7 @@ class Magpie:
         self.started_once = False
         self._threads = threads
         self._dns = dns_resolver or HOST + ":" + str(free_port())
+        self._api = api  # also listen on http and https (the admin API, test_api.py)
         self.base.mkdir(parents=True, exist_ok=True)
         self._new_ports()
 
@@ -354,6 +355,10 @@ class Magpie:
                 f'imaps = "{HOST}:{self.imaps_port}"',
                 f'pop3 = "{HOST}:{self.pop3_port}"',
                 f'pop3s = "{HOST}:{self.pop3s_port}"']
+        if self._api:
+            self.http_port = free_port()
+            self.https_port = free_port()
+            cfg += [f'http = "{HOST}:{self.http_port}"', f'https = "{HOST}:{self.https_port}"']
         # Never the machine's resolver: a loopback port (a test DNS server when one runs,
         # otherwise nothing answers and remote delivery just defers).
         cfg += ["[dns]", f'resolver = "{self._dns}"']
@@ -447,7 +452,7 @@ class Magpie:
             if self.proc.poll() is not None:
                 raise AssertionError(f"magpie serve exited with {self.proc.returncode}:\n"
                                      + self.out_path.read_text(errors="replace")[-4000:])
-            return self._listener_lines() >= log_before + LISTENERS
+            return self._listener_lines() >= log_before + LISTENERS + (2 if self._api else 0)
 
         wait_until(ready, timeout, what="magpie to listen")
         # The ports are bound once logged; make sure the accept loop answers.
