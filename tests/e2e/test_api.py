@@ -98,13 +98,11 @@ def cli_json(srv, *args):
 
 
 def wait_setting(api, token, key, value):
-    """Sets a setting through the API and waits until the running server has reloaded after
-    the change (the reload loop polls once a second and logs each reload)."""
+    """Sets a setting through the API and waits until the running server has loaded the
+    configuration generation that change committed (conftest's Magpie.sync())."""
     st, _, b = api.call("PUT", f"/api/v1/settings/{key}", {"value": value}, token)
     assert st == 200, b
-    offset = len(api._srv.log())
-    wait_until(lambda: "configuration reloaded" in api._srv.log()[offset:], scaled(10),
-               what="configuration reload")
+    api._srv.sync()
 
 
 @pytest.fixture(autouse=True)
