@@ -112,3 +112,43 @@ def run_suite(tool: Path, port: int, user: str, password: str, tls: bool,
         args.append("ssl=any-cert")  # the server's self-signed certificate
     p = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=timeout)
     return parse_summary(p.stdout + p.stderr)
+
+
+def run_stress(tool: Path, port: int, user: str, password: str, mbox: Path, clients: int,
+               secs: int, timeout: float) -> str:
+    """Runs imaptest's stress mode (random commands from `clients` connections with state
+    tracking, messages APPENDed from `mbox`) for `secs` seconds; returns its output. The
+    tool reports what it finds wrong as "Error:" lines (its exit status stays 0)."""
+    args = [str(tool / "bin" / "imaptest"), "host=127.0.0.1", f"port={port}", f"user={user}",
+            f"pass={password}", f"mbox={mbox}", f"clients={clients}", f"secs={secs}"]
+    p = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=timeout)
+    return p.stdout + p.stderr
+
+
+def stress_errors(output: str) -> list[str]:
+    return [ln for ln in output.splitlines() if "Error:" in ln or "Panic:" in ln
+            or "Fatal:" in ln]
+
+
+def suite_mbox(tool: Path, dest: Path) -> Path:
+    """One mbox of the messages of the suite's tests/*.mbox (in name order). The stress
+    mode tells messages apart by their Message-ID, which many of them lack and a few share
+    ("<a@b>"): those get one of their own (replacing a shared one, else as a first line)."""
+    seen: set[bytes] = set()
+    n = 0
+    with open(dest, "wb") as out:
+        for p in sorted((tool / "tests").glob("*.mbox")):
+            for msg in re.split(rb"(?m)^(?=From )", p.read_bytes()):
+                if not msg.startswith(b"From "):
+                    continue
+                from_line, rest = msg.split(b"\n", 1)
+                m = re.search(rb"(?im)^message-id:\s*(\S+)", rest.split(b"\n\n", 1)[0])
+                if not m or m.group(1) in seen:
+                    n += 1
+                    own = b"Message-ID: <stress-%d@imaptest.magpie.test>" % n
+                    rest = (rest[:m.start()] + own + rest[m.end():]) if m else own + b"\n" + rest
+                else:
+                    seen.add(m.group(1))
+                msg = from_line + b"\n" + rest
+                out.write(msg if msg.endswith(b"\n") else msg + b"\n")
+    return dest

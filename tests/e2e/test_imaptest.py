@@ -1,8 +1,10 @@
 """Dovecot's imaptest against the real server: its scripted suite (src/tests: one file per
 command or extension, each command with the responses RFC 3501/9051 and the extension RFCs
-require) over plain IMAP on 143 and over implicit TLS on 993, asserting no failed group.
-Groups whose capability Magpie does not advertise are skipped by the tool itself and
-counted, not failed. The tool is built once per source version (imaptest_tool.py)."""
+require) over plain IMAP on 143 and over implicit TLS on 993, asserting no failed group,
+and a 30-second stress run (10 clients sending random commands, the tool tracking every
+mailbox state they should see) with no error. Groups whose capability Magpie does not
+advertise are skipped by the tool itself and counted, not failed. The tool is built once
+per source version (imaptest_tool.py)."""
 from __future__ import annotations
 
 import pytest
@@ -45,4 +47,14 @@ def test_scripted_suite_has_no_failed_group(tool, srv, tls):
     s = imaptest_tool.run_suite(tool, port, USER, PASSWORD, tls, timeout=scaled(600))
     assert s.groups >= 71, s.output[-4000:]
     assert s.failed == 0, f"failed groups {s.failures()}:\n{s.output[-12000:]}"
+    srv.assert_alive()
+
+
+def test_stress_run_has_no_error(tool, srv, tmp_path):
+    mbox = imaptest_tool.suite_mbox(tool, tmp_path / "suite.mbox")
+    out = imaptest_tool.run_stress(tool, srv.imap_port, USER, PASSWORD, mbox, clients=10,
+                                   secs=30, timeout=scaled(120))
+    assert "Totals:" in out, out[-4000:]  # the run finished and printed its table
+    errors = imaptest_tool.stress_errors(out)
+    assert not errors, "\n".join(errors[:50])
     srv.assert_alive()
