@@ -75,8 +75,7 @@ TEST(MimeParser, EmptyBoundaryParameterIsABoundary) {
 }
 
 TEST(MimeParser, FinalBoundaryWithoutLineEndAtBufferEnd) {
-    std::string m =
-        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--";
+    std::string m = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--";
     Message msg = parse_message(m);
     ASSERT_EQ(msg.root.children.size(), 1u);
     EXPECT_EQ(msg.root.children[0].body_bytes(m), "one");
