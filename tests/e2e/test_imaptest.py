@@ -45,6 +45,8 @@ def test_summary_parser_reads_the_tool_line():
 def test_scripted_suite_has_no_failed_group(tool, srv, tls):
     port = srv.imaps_port if tls else srv.imap_port
     s = imaptest_tool.run_suite(tool, port, USER, PASSWORD, tls, timeout=scaled(600))
+    print(f"imaptest {'imaps' if tls else 'imap'}: {s.groups} test groups, {s.failed} failed, "
+          f"{s.skipped} skipped")
     assert s.groups >= 71, s.output[-4000:]
     assert s.failed == 0, f"failed groups {s.failures()}:\n{s.output[-12000:]}"
     srv.assert_alive()
