@@ -55,14 +55,26 @@ std::string make_maildir_name(std::string_view base, uint32_t flags, uint32_t ke
     return out;
 }
 
-std::optional<uint64_t> size_from_name(std::string_view base) {
-    size_t pos = base.find(",S=");
+namespace {
+
+std::optional<uint64_t> number_field(std::string_view base, std::string_view field) {
+    size_t pos = base.find(field);
     if (pos == std::string_view::npos) return std::nullopt;
     uint64_t v = 0;
     size_t i = pos + 3, start = i;
     for (; i < base.size() && base[i] >= '0' && base[i] <= '9'; ++i) v = v * 10 + (base[i] - '0');
     if (i == start) return std::nullopt;
     return v;
+}
+
+}  // namespace
+
+std::optional<uint64_t> size_from_name(std::string_view base) {
+    return number_field(base, ",S=");
+}
+
+std::optional<uint64_t> vsize_from_name(std::string_view base) {
+    return number_field(base, ",W=");
 }
 
 std::optional<uint32_t> flag_from_imap(std::string_view name) {

@@ -31,6 +31,8 @@ MaildirName parse_maildir_name(std::string_view filename);
 std::string make_maildir_name(std::string_view base, uint32_t flags, uint32_t keywords);
 // The ",S=<n>" field of the base, when present.
 std::optional<uint64_t> size_from_name(std::string_view base);
+// The ",W=<n>" field (Dovecot's virtual size: the size with every line end CRLF).
+std::optional<uint64_t> vsize_from_name(std::string_view base);
 // The base without its info part: "a.b.c:2,S" -> "a.b.c".
 std::string_view base_of(std::string_view filename);
 // Dovecot's escaping of the host part of a Maildir file name ('/' -> \057, ':' -> \072).

@@ -17,6 +17,7 @@
 #include "core/fs.h"
 #include "mailbox/flags.h"
 #include "mailbox/maildir_dirs.h"
+#include "mailbox/uidvalidity.h"
 
 namespace magpie::mailbox {
 namespace {
@@ -163,6 +164,8 @@ void Folder::load() {
             if (index && index->uidvalidity >= u.uidvalidity) {
                 u.uidvalidity = index->uidvalidity + 1;
             }
+            // Never one this user's Maildir gave before (a folder re-created this second).
+            u.uidvalidity = next_uidvalidity(maildir_root_of(dir_), u.uidvalidity);
         }
         // Written by the sync that follows (with the UIDs of the files it finds), under
         // the lock; until then nothing has been handed out.
@@ -680,6 +683,8 @@ FolderStatus Folder::status() {
         if (n.flags & kDeleted) ++s.deleted;
         s.size += r.size;
     }
+    for (uint32_t uid : unclaimed_recent_)
+        if (find_record(uid)) ++s.recent;
     s.uidnext = uidlist_.next_uid;
     s.uidvalidity = uidlist_.uidvalidity;
     s.highest_modseq = idx_.highest_modseq;

@@ -106,6 +106,12 @@ class Folder {
     std::optional<MessageInfo> message(uint32_t uid);
     std::optional<std::string> read_message(uint32_t uid);  // whole file
     FolderStatus status();
+    // \Recent (RFC 3501 §2.3.2) of messages this process wrote (APPEND, COPY, MOVE) is
+    // held here until the first read-write session that is told of them takes it: that
+    // session alone sees them \Recent. Returns the UIDs up to `up_to` not taken yet, and
+    // forgets them unless `take` is false (a read-only session sees them, as EXAMINE
+    // does, without taking them).
+    std::vector<uint32_t> claim_recent(uint32_t up_to, bool take = true);
     uint32_t uidvalidity();
     uint32_t uid_next();
     uint64_t highest_modseq();
@@ -193,9 +199,12 @@ class Folder {
         snap_changed_.push_back(uid);
         if (snap_changed_.size() > idx_.records.size() / 4 + 64) snap_full_ = true;
     }
-    std::string unique_base(uint64_t size);
+    // `vsize` (the size with CRLF line ends) is written as ",W=" when it differs from `size`.
+    std::string unique_base(uint64_t size, uint64_t vsize);
 
     std::mutex mu_;
+    std::vector<uint32_t> unclaimed_recent_;  // see claim_recent(); bounded by kMaxUnclaimed
+    void add_unclaimed_recent(uint32_t uid);  // caller holds mu_
     const std::string dir_;
     const std::string host_;
     const std::shared_ptr<UsageCache> usage_;

@@ -25,15 +25,26 @@ namespace {
 
 std::atomic<uint64_t> g_counter{0};
 
+// The size `data` has when every bare LF is sent as CRLF, as FETCH sends it: RFC822.SIZE
+// must equal the bytes of BODY[] (RFC 9051 §7.5.2).
+uint64_t crlf_size(std::string_view data) {
+    uint64_t n = data.size();
+    for (size_t i = 0; i < data.size(); ++i)
+        if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) ++n;
+    return n;
+}
+
 }  // namespace
 
-// "<secs>.M<usecs>P<pid>Q<counter>.<host>,S=<size>" — unique per process by the counter.
-std::string Folder::unique_base(uint64_t size) {
+// "<secs>.M<usecs>P<pid>Q<counter>.<host>,S=<size>[,W=<vsize>]" — unique per process by the
+// counter; W= as Dovecot writes it, only when bare LFs make it differ.
+std::string Folder::unique_base(uint64_t size, uint64_t vsize) {
     using namespace std::chrono;
     auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
     return std::to_string(now / 1000000) + ".M" + std::to_string(now % 1000000) + "P" +
            std::to_string(::getpid()) + "Q" + std::to_string(++g_counter) + "." +
-           escape_maildir_host(host_) + ",S=" + std::to_string(size);
+           escape_maildir_host(host_) + ",S=" + std::to_string(size) +
+           (vsize != size ? ",W=" + std::to_string(vsize) : std::string());
 }
 
 uint32_t Folder::append(const AppendRequest& req) {
@@ -41,7 +52,7 @@ uint32_t Folder::append(const AppendRequest& req) {
     ensure_loaded();
     bool in_sync = cur_in_sync();
     int64_t idate = req.internal_date ? req.internal_date : ::time(nullptr);
-    std::string base = unique_base(req.data.size());
+    std::string base = unique_base(req.data.size(), crlf_size(req.data));
     std::string tmp = dir_ + "/tmp/" + base;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) fail("create " + tmp);
@@ -76,8 +87,29 @@ uint32_t Folder::append(const AppendRequest& req) {
     rec.save_date = ::time(nullptr);
     rec.modseq = ++idx_.highest_modseq;
     insert_record(std::move(rec));
+    add_unclaimed_recent(uid);
     save_index();
     return uid;
+}
+
+void Folder::add_unclaimed_recent(uint32_t uid) {
+    // A folder appended to that no session ever selects keeps the newest ones only.
+    constexpr size_t kMaxUnclaimed = 100000;
+    if (unclaimed_recent_.size() >= kMaxUnclaimed)
+        unclaimed_recent_.erase(unclaimed_recent_.begin(),
+                                unclaimed_recent_.begin() + kMaxUnclaimed / 2);
+    unclaimed_recent_.push_back(uid);
+}
+
+std::vector<uint32_t> Folder::claim_recent(uint32_t up_to, bool take) {
+    std::lock_guard lock(mu_);
+    std::vector<uint32_t> out;
+    std::erase_if(unclaimed_recent_, [&](uint32_t uid) {
+        if (uid > up_to) return false;
+        out.push_back(uid);
+        return take;
+    });
+    return out;
 }
 
 std::vector<CopySource> Folder::copy_sources(const std::vector<uint32_t>& uids) {
@@ -102,8 +134,10 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
     std::vector<const CopySource*> done;
     bool in_sync = cur_in_sync();
     for (const auto& s : src) {
+        std::string_view src_base = std::string_view(s.path).substr(s.path.rfind('/') + 1);
+        uint64_t vsize = vsize_from_name(src_base.substr(0, src_base.find(':'))).value_or(s.size);
         std::string name =
-            make_maildir_name(unique_base(s.size), s.flags, keyword_bits(s.keywords));
+            make_maildir_name(unique_base(s.size, vsize), s.flags, keyword_bits(s.keywords));
         std::string to = dir_ + "/cur/" + name;
         if (::link(s.path.c_str(), to.c_str()) != 0) {
             if (errno == ENOENT) continue;  // expunged meanwhile
@@ -157,6 +191,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Folder::add_copies(const std::vector<
         rec.save_date = ::time(nullptr);
         rec.modseq = ++idx_.highest_modseq;
         insert_record(std::move(rec));
+        add_unclaimed_recent(uids[i]);
         mapping.emplace_back(done[i]->uid, uids[i]);
     }
     save_index();

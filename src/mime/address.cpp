@@ -109,14 +109,15 @@ class AddressParser {
         return out;
     }
 
-    void local_part(Address& a) {
+    // Comments after its words go to *comment when given ("nsb (Nathaniel Borenstein)").
+    void local_part(Address& a, std::string* comment = nullptr) {
         std::string local;
         for (;;) {  // obs-local-part: words separated by dots, CFWS allowed around them
             lx_.skip_cfws();
             std::string w;
             if (!lx_.word(w, true)) break;
             local += w;
-            lx_.skip_cfws();
+            lx_.skip_cfws(comment);
             if (lx_.peek() != '.') break;
             lx_.advance();
             local.push_back('.');
@@ -158,7 +159,7 @@ class AddressParser {
             // addr-spec: re-read from the start as a local part.
             lx_.set_pos(start);
             comment.clear();
-            local_part(a);
+            local_part(a, &comment);
             lx_.skip_cfws(&comment);
             if (lx_.consume('@')) a.host = domain(&comment);
             lx_.skip_cfws(&comment);
@@ -172,7 +173,7 @@ class AddressParser {
                 a.name = name;  // "Real Name" alone: a name without an address (as Dovecot)
                 a.mailbox.clear();
             } else if (!comment.empty()) {
-                a.name = comment;  // "user@host (Real Name)"
+                a.name = comment;  // "user@host (Real Name)", "user (Real Name)"
             }
         }
         lx_.skip_cfws();

@@ -38,7 +38,8 @@ class StructureParser {
         bool is_msg = is_message_type(p);
         bool can_nest = depth + 1 < lim_.max_depth && parts < lim_.max_parts &&
                         (!is_msg || msg_depth < lim_.max_message_depth);
-        bool has_boundary = p.is_multipart() && b && !b->imap_value.empty();
+        // boundary="" is a boundary too: its lines are "--" (and "----"), as Dovecot reads it.
+        bool has_boundary = p.is_multipart() && b;
         bool nests = has_boundary || is_msg;
         if (nests && !can_nest) {
             // Too deep or too many parts: the part becomes an opaque leaf (as in Dovecot).
@@ -207,6 +208,15 @@ class StructureParser {
             size_t after = line + 2 + boundary.size();
             bool close = m_.substr(after, 2) == "--";
             size_t next = next_line(line);
+            if (!close && next == m_.size() && m_.back() != '\n') {
+                // A boundary line at the very end, without a line end, opens no part:
+                // the multipart ends there unclosed (Dovecot shows no empty part).
+                bounds_.pop_back();
+                end_line = m_.size();
+                matched = -1;
+                p.body_end = m_.size();
+                return;
+            }
             if (close || parts >= lim_.max_parts) {
                 bounds_.pop_back();  // the epilogue runs to the next outer boundary
                 end_line = find_boundary(next, matched);

@@ -116,14 +116,25 @@ TEST(ImapParser, MailboxNames) {
     EXPECT_EQ(ok("a DELETE \"A&-B\"").as<MailboxArgs>().mailbox.name, "A&B");
     EXPECT_EQ(ok("a SUBSCRIBE InBoX").as<MailboxArgs>().mailbox.name, "INBOX");
     EXPECT_EQ(ok("a UNSUBSCRIBE INBOX.sub").as<MailboxArgs>().mailbox.name, "INBOX.sub");
-    bad("a CREATE &Jjo");             // unterminated shift
-    bad("a CREATE &AGE-");            // encoded printable ASCII
-    bad("a CREATE \"caf\xC3\xA9\"");  // 8-bit without UTF8=ACCEPT
+    // A name that is no valid modified UTF-7 is a well-formed astring: parsed, marked for
+    // the session's NO (RFC 9051 §5.1.3), never decoded.
+    for (const char* line : {"a CREATE &Jjo",             // unterminated shift
+                             "a CREATE &AGE-",            // encoded printable ASCII
+                             "a CREATE \"caf\xC3\xA9\"",  // 8-bit without UTF8=ACCEPT
+                             "a SELECT !#$&'+,-.0123456789:;<=>?@^_`|[}"}) {
+        EXPECT_TRUE(ok(line).bad_mailbox_name) << line;
+    }
+    EXPECT_FALSE(ok("a CREATE &ZeVnLIqe-").bad_mailbox_name);
     ParseOptions utf8;
     utf8.utf8 = true;
     EXPECT_EQ(ok("a CREATE \"caf\xC3\xA9\"", utf8).as<CreateArgs>().mailbox.name, "caf\xC3\xA9");
-    bad("a CREATE \"caf\xC3\"", utf8);   // truncated UTF-8
-    bad("a CREATE \"\xC0\xAF\"", utf8);  // overlong
+    EXPECT_TRUE(ok("a CREATE \"caf\xC3\"", utf8).bad_mailbox_name);   // truncated UTF-8
+    EXPECT_TRUE(ok("a CREATE \"\xC0\xAF\"", utf8).bad_mailbox_name);  // overlong
+    // RFC 9051 §9: "~" is an ATOM-CHAR; only "~{" starts a literal8 (RFC 3516 §4.2).
+    EXPECT_EQ(ok("a SELECT ~foo").as<SelectArgs>().mailbox.name, "~foo");
+    EXPECT_EQ(ok("a CREATE ~").as<CreateArgs>().mailbox.name, "~");
+    EXPECT_EQ(ok("a LIST \"\" ~foo").as<ListArgs>().patterns, (std::vector<std::string>{"~foo"}));
+    bad("a SELECT ~{3}\r\nfoo");
     Command c = ok("a CREATE Sent (USE (\\Sent))");
     EXPECT_EQ(c.as<CreateArgs>().use, (std::vector<std::string>{"\\Sent"}));
     c = ok("a RENAME a b");
@@ -147,6 +158,13 @@ TEST(ImapParser, ListVariants) {
     EXPECT_EQ(ok("a LSUB \"\" %").kind, CommandKind::Lsub);
     bad("a LIST \"\"");
     bad("a LIST \"\" * RETURN");
+    // RFC 5258 §3: unknown selection and return options are BAD.
+    bad("a LIST (imaptest) \"\" \"\"");
+    bad("a LIST (SUBSCRIBED BOGUS) \"\" *");
+    bad("a LIST \"\" * RETURN (BOGUS)");
+    EXPECT_EQ(ok("a LIST (REMOTE) \"\" * RETURN (SUBSCRIBED SPECIAL-USE)").kind, CommandKind::List);
+    // A pattern that is no valid modified UTF-7 matches nothing (LIST answers OK).
+    EXPECT_TRUE(ok("a LIST \"\" &Jjo*").as<ListArgs>().patterns.empty());
     bad("a LIST \"\" (");
 }
 

@@ -15,6 +15,7 @@
 #include "mailbox/flags.h"
 #include "mailbox/folder.h"
 #include "mailbox/store.h"
+#include "mailbox/uidvalidity.h"
 #include "temp_dir.h"
 
 namespace magpie::mailbox {
@@ -100,6 +101,9 @@ TEST(MailboxFolder, ExternalDeliveryRenameAndRemoval) {
     EXPECT_EQ(m3.size, 4u);
     EXPECT_EQ(m4.size, 3u);
     EXPECT_TRUE(m3.in_new);
+    // \Recent: the two in new/ and the two appended ones, which no session took yet.
+    EXPECT_EQ(f.status().recent, 4u);
+    EXPECT_EQ(f.claim_recent(UINT32_MAX), (std::vector<uint32_t>{a, b}));
     EXPECT_EQ(f.status().recent, 2u);
     r = f.sync(true);
     EXPECT_EQ(r.recent, (std::vector<uint32_t>{3, 4}));
@@ -121,6 +125,59 @@ TEST(MailboxFolder, ExternalDeliveryRenameAndRemoval) {
     // Nothing changed: an empty sync.
     r = f.sync(true);
     EXPECT_TRUE(r.added.empty() && r.expunged.empty() && r.flags_changed.empty());
+}
+
+TEST(MailboxFolder, AppendedAndCopiedAreRecentForTheFirstSessionOnly) {
+    // RFC 3501 §2.3.2: \Recent for the first session told of a message: the folder holds
+    // what it wrote until one takes it; a read-only look leaves it there.
+    TempDir t;
+    Folder f(t.path + "/a", "host"), g(t.path + "/b", "host");
+    uint32_t a = add(f, "a");
+    uint32_t b = add(f, "b");
+    EXPECT_EQ(f.claim_recent(a, false), std::vector<uint32_t>{a});  // EXAMINE: a look
+    EXPECT_EQ(f.claim_recent(a), std::vector<uint32_t>{a});         // up to the view's last
+    EXPECT_EQ(f.claim_recent(UINT32_MAX), std::vector<uint32_t>{b});
+    EXPECT_TRUE(f.claim_recent(UINT32_MAX).empty());  // taken once
+    auto map = copy_messages(f, g, {a, b}, false);
+    ASSERT_EQ(map.size(), 2u);
+    EXPECT_EQ(g.claim_recent(UINT32_MAX), (std::vector<uint32_t>{map[0].second, map[1].second}));
+}
+
+TEST(MailboxFolder, RecreatedFolderNeverReusesUidvalidity) {
+    // RFC 9051 §2.3.1.1: a new mailbox under an old name gets a new UIDVALIDITY, even when
+    // deleted and made again within one second.
+    TempDir t;
+    std::vector<uint32_t> seen;
+    for (int i = 0; i < 3; ++i) {
+        {
+            Folder f(t.path + "/.Box", "host");
+            add(f, "x");
+            seen.push_back(f.uidvalidity());
+        }
+        sfs::remove_all(t.path + "/.Box");
+    }
+    EXPECT_LT(seen[0], seen[1]);
+    EXPECT_LT(seen[1], seen[2]);
+    EXPECT_EQ(maildir_root_of(t.path + "/.Box"), t.path);
+    EXPECT_EQ(maildir_root_of(t.path), t.path);
+    EXPECT_EQ(next_uidvalidity(t.path, 5), seen[2] + 1);                // never backwards
+    EXPECT_EQ(next_uidvalidity(t.path, seen[2] + 100), seen[2] + 100);  // or later
+}
+
+TEST(MailboxFolder, BareLfMessageNamedWithItsCrlfSize) {
+    // RFC 9051 §7.5.2: RFC822.SIZE counts the message as sent, every line end CRLF; the
+    // file keeps the bytes and its name carries that size as ",W=" (as Dovecot writes it).
+    TempDir t;
+    Folder f(t.path, "host"), g(t.path + "/.G", "host");
+    uint32_t a = add(f, "Subject: lf\n\nline\r\nx\n");  // 3 bare LF, 1 CRLF
+    uint32_t b = add(f, "Subject: crlf\r\n\r\n");
+    auto ma = f.message(a).value(), mb = f.message(b).value();
+    EXPECT_NE(ma.path.find(",S=21,W=24:2,"), std::string::npos) << ma.path;
+    EXPECT_EQ(mb.path.find(",W="), std::string::npos) << mb.path;
+    EXPECT_EQ(f.read_message(a).value(), "Subject: lf\n\nline\r\nx\n");
+    auto map = copy_messages(f, g, {a}, false);
+    ASSERT_EQ(map.size(), 1u);
+    EXPECT_NE(g.message(map[0].second)->path.find(",S=21,W=24:2,"), std::string::npos);
 }
 
 TEST(MailboxFolder, ExpungeDeletedAndUidSet) {

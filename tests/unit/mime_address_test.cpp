@@ -22,6 +22,16 @@ TEST(MimeAddress, CommentBecomesNameOfBareAddress) {
     EXPECT_EQ(l[0].host, "ddd.com");
 }
 
+TEST(MimeAddress, CommentBecomesNameOfAddressWithoutDomain) {
+    // RFC 5322 §3.4: a comment after the address is by custom the display name (UW-imapd
+    // and Dovecot read it so); also for a local part alone, as in old RFC 822 mail.
+    auto l = parse_address_list("nsb (Nathaniel Borenstein)");
+    ASSERT_EQ(l.size(), 1u);
+    EXPECT_EQ(l[0].name, "Nathaniel Borenstein");
+    EXPECT_EQ(l[0].mailbox, "nsb");
+    EXPECT_EQ(l[0].host, "");
+}
+
 TEST(MimeAddress, GroupsAndEmptyGroups) {
     auto l =
         parse_address_list("A Group:Ed Jones <c@a.test>,joe@where.test;, Undisclosed recipients:;");

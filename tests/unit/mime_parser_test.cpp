@@ -62,6 +62,27 @@ TEST(MimeParser, MissingFinalBoundaryEndsAtBufferEnd) {
     EXPECT_EQ(msg.root.children[1].body_end, m.size());
 }
 
+TEST(MimeParser, EmptyBoundaryParameterIsABoundary) {
+    // RFC 2046 §5.1.1 boundary := 0*69<bchars> bcharsnospace: the grammar needs one
+    // character, but mail with boundary="" exists; like Dovecot, "--" lines delimit it.
+    std::string m =
+        "Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n"
+        "Content-Type: text/plain\r\n\r\none\r\n--\r\n\r\ntwo\r\n----\r\n";
+    Message msg = parse_message(m);
+    ASSERT_EQ(msg.root.children.size(), 2u);
+    EXPECT_EQ(msg.root.children[0].body_bytes(m), "one");
+    EXPECT_EQ(msg.root.children[1].body_bytes(m), "two");
+}
+
+TEST(MimeParser, FinalBoundaryWithoutLineEndAtBufferEnd) {
+    std::string m = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--";
+    Message msg = parse_message(m);
+    ASSERT_EQ(msg.root.children.size(), 1u);
+    EXPECT_EQ(msg.root.children[0].body_bytes(m), "one");
+    std::string open = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b";
+    EXPECT_EQ(parse_message(open).root.children.size(), 1u);  // no empty part after it
+}
+
 TEST(MimeParser, OuterBoundaryClosesInnerMultipart) {
     std::string m =
         "Content-Type: multipart/mixed; boundary=out\r\n\r\n--out\r\n"

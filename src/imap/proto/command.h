@@ -314,6 +314,9 @@ struct Command {
     std::string tag;
     CommandKind kind = CommandKind::Unknown;
     bool uid = false;  // "UID" prefix (RFC 9051 §6.4.9)
+    // A mailbox argument is not valid modified UTF-7 (or UTF-8 under UTF8=ACCEPT): the
+    // command is well-formed, but names no mailbox there can be; the session answers NO.
+    bool bad_mailbox_name = false;
     CommandArgs args;
 
     template <class T>

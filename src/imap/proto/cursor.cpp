@@ -73,7 +73,8 @@ std::string Cursor::upper_atom(std::string_view extra) {
 
 bool Cursor::at_string() const {
     char c = peek();
-    return c == '"' || c == '{' || c == '~';
+    // "~" starts a literal8 only before "{": "~foo" is an atom (RFC 9051 §9 ATOM-CHAR).
+    return c == '"' || c == '{' || (c == '~' && pos_ + 1 < raw_.size() && raw_[pos_ + 1] == '{');
 }
 
 std::string Cursor::string(bool* binary) {
@@ -94,7 +95,8 @@ std::string Cursor::string(bool* binary) {
         }
     }
     bool is8 = false;
-    if (eat('~')) {  // RFC 3516 §4.2 literal8
+    if (peek() == '~' && pos_ + 1 < raw_.size() && raw_[pos_ + 1] == '{') {  // RFC 3516 §4.2
+        ++pos_;
         if (binary == nullptr) fail("literal8 not allowed here");
         is8 = true;
     }
@@ -174,22 +176,30 @@ SeqSet Cursor::seqset(bool allow_saved) {
     return std::move(*set);
 }
 
-std::string Cursor::decode_name(std::string_view raw_name, bool pattern) {
+std::optional<std::string> Cursor::decode_name(std::string_view raw_name, bool pattern) {
     if (raw_name.size() > kMaxMailboxName) fail("Mailbox name too long");
     if (opt_.utf8) {  // RFC 6855 §3: UTF-8 names once UTF8=ACCEPT is enabled
-        if (!valid_utf8_name(raw_name)) fail("Invalid UTF-8 in mailbox name");
+        if (!valid_utf8_name(raw_name)) return std::nullopt;
         return pattern ? std::string(raw_name) : canonical_inbox(raw_name);
     }
     auto decoded = decode_mutf7(raw_name);
-    if (!decoded) fail("Invalid modified UTF-7 in mailbox name");
+    if (!decoded) return std::nullopt;
     return pattern ? std::move(*decoded) : canonical_inbox(*decoded);
 }
 
+// A name that does not decode is still a well-formed astring (RFC 9051 §9): the command
+// is not BAD, but no mailbox has that name, so the session answers NO (as Dovecot does).
 Mailbox Cursor::mailbox() {
-    return Mailbox{decode_name(astring(), false)};
+    std::string raw = astring();
+    auto name = decode_name(raw, false);
+    if (!name) {
+        bad_name_ = true;
+        return Mailbox{std::move(raw)};
+    }
+    return Mailbox{std::move(*name)};
 }
 
-std::string Cursor::list_mailbox() {
+std::optional<std::string> Cursor::list_mailbox() {
     if (at_string()) return decode_name(string(), true);
     // RFC 9051 §9: list-char = ATOM-CHAR / list-wildcards / resp-specials
     std::string_view raw_name = atom("%*]");

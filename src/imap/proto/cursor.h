@@ -3,6 +3,7 @@
 // parse_command() turns into a BAD response; nothing escapes the library.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,8 +52,11 @@ class Cursor {
     SeqSet seqset(bool allow_saved = true);
     // RFC 9051 §9 mailbox: astring decoded from modified UTF-7 (or UTF-8 with UTF8=ACCEPT).
     Mailbox mailbox();
-    // RFC 9051 §9 list-mailbox: 1*list-char / string, decoded like a mailbox.
-    std::string list_mailbox();
+    // RFC 9051 §9 list-mailbox: 1*list-char / string, decoded like a mailbox; nullopt when
+    // it is not valid modified UTF-7 (no mailbox can match it).
+    std::optional<std::string> list_mailbox();
+    // A mailbox() argument was not a valid name (it came back undecoded).
+    bool bad_name() const { return bad_name_; }
     // RFC 9051 §9 flag-list: "(" [flag *(SP flag)] ")".
     std::vector<std::string> flag_list();
     std::string flag();
@@ -67,9 +71,11 @@ class Cursor {
     size_t pos() const { return pos_; }
 
   private:
-    std::string decode_name(std::string_view raw_name, bool pattern);
+    // The decoded name; nullopt when it is not valid modified UTF-7 / UTF-8.
+    std::optional<std::string> decode_name(std::string_view raw_name, bool pattern);
 
     std::string_view raw_;
+    bool bad_name_ = false;
     size_t pos_ = 0;
     int depth_ = 0;
     const ParseOptions& opt_;

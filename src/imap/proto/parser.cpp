@@ -317,6 +317,7 @@ ParseResult parse_command(std::string_view raw, const ParseOptions& options) {
         else if (e->args)
             e->args(c, cmd);
         c.end();
+        cmd.bad_mailbox_name = c.bad_name();
         result.command = std::move(cmd);
     } catch (const detail::ParseError& err) {
         result.error = err.message;

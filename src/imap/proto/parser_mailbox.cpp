@@ -136,7 +136,12 @@ void parse_list_args(Cursor& c, Command& cmd) {
         while (!c.eat(')')) {
             if (!a.selection.empty()) c.sp();
             if (a.selection.size() >= 20) c.fail("Too many selection options");
-            a.selection.push_back(c.upper_atom());  // SUBSCRIBED REMOTE RECURSIVEMATCH SPECIAL-USE
+            std::string opt = c.upper_atom();
+            // RFC 5258 §3: an unrecognized selection option is a BAD command.
+            if (opt != "SUBSCRIBED" && opt != "REMOTE" && opt != "RECURSIVEMATCH" &&
+                opt != "SPECIAL-USE")  // RFC 6154 §3
+                c.fail("Unknown LIST selection option");
+            a.selection.push_back(std::move(opt));
         }
         c.sp();
     }
@@ -146,12 +151,12 @@ void parse_list_args(Cursor& c, Command& cmd) {
         c.open();
         do {
             if (a.patterns.size() >= 100) c.fail("Too many patterns");
-            a.patterns.push_back(c.list_mailbox());
+            if (auto p = c.list_mailbox()) a.patterns.push_back(std::move(*p));
         } while (c.eat(' '));
         c.close();
-    } else {
-        a.patterns.push_back(c.list_mailbox());
-    }
+    } else if (auto p = c.list_mailbox()) {
+        a.patterns.push_back(std::move(*p));
+    }  // a pattern that is not valid modified UTF-7 matches nothing: LIST answers OK
     if (c.eat(' ')) {
         if (!c.eat_word("RETURN")) c.fail("Expected RETURN");
         c.sp();
@@ -163,6 +168,8 @@ void parse_list_args(Cursor& c, Command& cmd) {
             if (opt == "STATUS") {  // RFC 5819 §2
                 c.sp();
                 a.status = parse_status_items(c);
+            } else if (opt != "SUBSCRIBED" && opt != "CHILDREN" && opt != "SPECIAL-USE") {
+                c.fail("Unknown LIST return option");  // RFC 5258 §3: BAD
             }
             a.returns.push_back(std::move(opt));
         }
@@ -176,7 +183,7 @@ void parse_lsub_args(Cursor& c, Command& cmd) {
     ListArgs a;
     a.reference = c.mailbox().name;
     c.sp();
-    a.patterns.push_back(c.list_mailbox());
+    if (auto p = c.list_mailbox()) a.patterns.push_back(std::move(*p));
     cmd.args = std::move(a);
 }
 

@@ -30,6 +30,10 @@ bool decode_leaf(std::string_view body, mime::Encoding enc, std::string& buf,
                 mime::decode_qp(body, buf);
             }
             break;
+        case mime::Encoding::kBinary:  // RFC 3516 §4.4: binary data comes back exactly
+            data = body;
+            kind = LiteralKind::Decoded;
+            return true;
         default:
             data = body;
             kind = LiteralKind::Binary;

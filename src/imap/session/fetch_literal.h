@@ -16,7 +16,7 @@ using Partial = std::optional<std::pair<uint32_t, uint32_t>>;
 enum class LiteralKind {
     Text,     // BODY[...], RFC822*: bare LF -> CRLF, NUL -> 0x80, "{n}"
     Binary,   // BINARY of identity-encoded data: bare LF -> CRLF, "~{n}" when it has a NUL
-    Decoded,  // BINARY of base64/QP-decoded data: bytes as they are, always "~{n}"
+    Decoded,  // BINARY of base64/QP-decoded or `binary` data: bytes as they are, always "~{n}"
 };
 
 // Decimal digits of `n`.

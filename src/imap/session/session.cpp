@@ -103,6 +103,10 @@ Step Session::command(std::string_view raw, std::string& out) {
         out += tagged(cmd.tag, Status::Bad, "", why);
         return {};
     }
+    if (cmd.bad_mailbox_name) {  // RFC 9051 §5.1.3: not a name any mailbox can have
+        out += tagged(cmd.tag, Status::No, code::kCannot, "Invalid mailbox name");
+        return {};
+    }
     size_t start = out.size();
     Step step;
     try {
@@ -366,12 +370,30 @@ void Session::cmd_enable(const Command& cmd, std::string& out) {
 
 void Session::cmd_id(const Command& cmd, std::string& out) {
     const auto& a = cmd.as<IdArgs>();
-    if (a.params) {
+    if (a.params && !id_logged_) {
+        // RFC 2971 §3.3 bounds a field name to 30 octets and a value to 1024; the maillog
+        // takes less, and before login (anyone may send ID) less still: printable ASCII only,
+        // each value cut, the whole list bounded, once per connection.
+        const size_t value_max = authenticated() ? 128 : 48, total_max = authenticated() ? 512 : 256;
+        auto clean = [](std::string_view in, size_t max) {
+            std::string o;
+            for (char ch : in.substr(0, max)) o.push_back(ch >= 0x20 && ch < 0x7F ? ch : '?');
+            if (in.size() > max) o += "...";
+            return o;
+        };
         std::string client;
         for (const auto& [k, v] : *a.params) {
-            if (v) client += fmt::format(" {}={}", k, *v);
+            if (!v) continue;
+            if (client.size() >= total_max) {
+                client += " ...";
+                break;
+            }
+            client += " " + clean(k, 30) + "=" + clean(*v, value_max);
         }
-        if (!client.empty()) log(fmt::format("imap-login: ID sent:{}, rip={}", client, env_.client_ip));
+        if (!client.empty()) {
+            id_logged_ = true;
+            log(fmt::format("imap-login: ID sent:{}, rip={}", client, env_.client_ip));
+        }
     }
     out += "* ID (\"name\" \"Magpie\" \"vendor\" \"Magpie\" \"support-url\" \"https://magpie.invalid/\")\r\n";
     out += tagged(cmd.tag, Status::Ok, "", "ID completed");

@@ -99,6 +99,8 @@ class Session {
     Step finish_login(const std::string& tag, std::string_view authzid, std::string_view authcid,
                       std::string_view password, const std::string& method, std::string& out);
     void cmd_enable(const Command& cmd, std::string& out);
+    // Turns CONDSTORE on for a CONDSTORE-enabling command (RFC 7162 §3.1).
+    void enable_condstore(std::string& out);
     void cmd_id(const Command& cmd, std::string& out);
 
     // session_mailboxes.cpp: mailbox-level commands.
@@ -160,6 +162,7 @@ class Session {
     bool slot_taken_ = false;
     int auth_failures_ = 0;
     bool condstore_ = false, qresync_ = false, rev2_ = false;
+    bool id_logged_ = false;  // the first ID of a connection is logged, later ones are not
     std::shared_ptr<mailbox::Store> store_;
     std::unique_ptr<Selected> sel_;
     std::unique_ptr<PendingFetch> pending_;

@@ -27,6 +27,7 @@ struct Session::Selected {
     uint64_t modseq = 0;                            // the folder's HIGHESTMODSEQ the view reflects
     uint32_t uidvalidity = 0;
     uint32_t uidnext = 0;
+    size_t keywords_announced = 0;  // keyword names the last FLAGS response listed
 
     const mailbox::MessageList& view() const { return snap->messages; }
 

@@ -202,8 +202,9 @@ void Session::cmd_list(const Command& cmd, std::string& out) {
                 attrs_of(name, e);
                 result[name] = std::move(e);
             }
-            if (recursive) {
-                // Parents that do not match themselves but have subscribed children.
+            if (recursive && !matches(name)) {
+                // RFC 5258 §3.3 rule 2B: parents that match but are not subscribed, with a
+                // subscribed descendant that does not match a pattern itself.
                 for (size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
                     std::string parent = name.substr(0, dot);
                     if (subscribed.count(parent) || !matches(parent)) continue;

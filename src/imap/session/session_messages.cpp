@@ -84,8 +84,12 @@ Step Session::cmd_fetch(const Command& cmd, std::string& out) {
     p->atts = a.atts;
     p->opt.uid = cmd.uid;
     p->opt.imap4rev2 = rev2_;
+    // RFC 7162 §3.1: FETCH with CHANGEDSINCE or the MODSEQ item enables CONDSTORE.
+    if (a.changed_since || std::any_of(a.atts.begin(), a.atts.end(), [](const FetchAtt& f) {
+            return f.kind == FetchAttKind::Modseq;
+        }))
+        enable_condstore(out);
     if (a.changed_since) {
-        condstore_ = true;
         std::erase_if(idx, [&](size_t i) { return sel_->view()[i].modseq <= *a.changed_since; });
     }
     p->opt.modseq = condstore_;
@@ -190,7 +194,7 @@ void Session::cmd_store(const Command& cmd, std::string& out) {
     auto op = a.op == StoreOp::Add      ? mailbox::FlagOp::Add
               : a.op == StoreOp::Remove ? mailbox::FlagOp::Remove
                                         : mailbox::FlagOp::Replace;
-    if (a.unchanged_since) condstore_ = true;
+    if (a.unchanged_since) enable_condstore(out);
     std::vector<uint32_t> modified;
     auto changed =
         sel_->folder->store_flags(uids, op, bits, keywords, a.unchanged_since, &modified);
@@ -267,7 +271,7 @@ void Session::cmd_search(const Command& cmd, std::string& out) {
         modseq = std::max(modseq, m.modseq);
     }
     bool want_modseq = uses_modseq(a.key) && !nums.empty();
-    if (uses_modseq(a.key)) condstore_ = true;
+    if (uses_modseq(a.key)) enable_condstore(out);
     if (!a.has_return && !rev2_) {
         out += "* SEARCH";
         for (uint32_t n : nums) out += fmt::format(" {}", n);
@@ -301,7 +305,15 @@ void Session::cmd_search(const Command& cmd, std::string& out) {
                 if (all) r.all = nums;
             }
             if (count) r.count = static_cast<uint32_t>(nums.size());
-            if (want_modseq) r.modseq = modseq;
+            if (want_modseq && (min || max) && !all && !count) {
+                // RFC 7162 §3.1.5: with only MIN and/or MAX, the highest mod-sequence of
+                // the messages those return, not of every match.
+                r.modseq = 0;
+                if (min) r.modseq = std::max(*r.modseq, sel_->view()[seqs->front() - 1].modseq);
+                if (max) r.modseq = std::max(*r.modseq, sel_->view()[seqs->back() - 1].modseq);
+            } else if (want_modseq) {
+                r.modseq = modseq;
+            }
             out += esearch(cmd.tag, cmd.uid, r);
         }
     }

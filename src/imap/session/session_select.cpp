@@ -12,6 +12,23 @@ namespace magpie::imap {
 
 namespace {
 
+// RFC 9051 §7.3.5 FLAGS and §7.1 PERMANENTFLAGS: at SELECT, and again whenever a new
+// keyword appears in the folder (before any FETCH that shows it).
+void append_flag_responses(std::string& out, const std::vector<std::string>& keywords,
+                           bool readonly) {
+    std::vector<std::string> flags = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
+    flags.insert(flags.end(), keywords.begin(), keywords.end());
+    out += "* FLAGS ";
+    append_flag_list(out, flags);
+    out += "\r\n";
+    if (readonly) {
+        out += untagged(Status::Ok, code::permanentflags({}), "Read-only mailbox.");
+    } else {
+        flags.emplace_back("\\*");
+        out += untagged(Status::Ok, code::permanentflags(flags), "Flags permitted.");
+    }
+}
+
 std::vector<std::string> message_flags(const mailbox::MessageInfo& m, bool recent) {
     std::vector<std::string> flags;
     std::string sys = mailbox::flags_to_imap(m.flags);
@@ -105,7 +122,7 @@ void Session::cmd_select(const Command& cmd, std::string& out) {
         out += tagged(cmd.tag, Status::No, code::kNonExistent, "Mailbox doesn't exist");
         return;
     }
-    if (a.condstore) condstore_ = true;
+    if (a.condstore) condstore_ = true;  // SELECT's own untagged OK [HIGHESTMODSEQ] follows
     auto sel = std::make_unique<Selected>();
     sel->name = a.mailbox.name;
     sel->folder = folder;
@@ -113,21 +130,19 @@ void Session::cmd_select(const Command& cmd, std::string& out) {
     auto sync = folder->sync(!examine);
     sel->recent.insert(sync.recent.begin(), sync.recent.end());
     sel->snap = sel->base = folder->snapshot();
+    if (!sel->snap->messages.empty()) {
+        // Messages APPENDed or COPYed here that no session was told of yet (EXAMINE shows
+        // them \Recent and leaves them so for the next SELECT).
+        auto mine = folder->claim_recent(sel->snap->messages.back().uid, !examine);
+        sel->recent.insert(mine.begin(), mine.end());
+    }
     sel->modseq = sel->snap->highest_modseq;
     sel->uidvalidity = folder->uidvalidity();
     sel->uidnext = folder->uid_next();
 
-    std::vector<std::string> flags = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
-    for (auto& k : folder->keyword_names()) flags.push_back(k);
-    out += "* FLAGS ";
-    append_flag_list(out, flags);
-    out += "\r\n";
-    if (examine) {
-        out += untagged(Status::Ok, code::permanentflags({}), "Read-only mailbox.");
-    } else {
-        flags.emplace_back("\\*");
-        out += untagged(Status::Ok, code::permanentflags(flags), "Flags permitted.");
-    }
+    auto keywords = folder->keyword_names();
+    sel->keywords_announced = keywords.size();
+    append_flag_responses(out, keywords, examine);
     out += fmt::format("* {} EXISTS\r\n", sel->view().size());
     if (!rev2_) {
         out += fmt::format("* {} RECENT\r\n", sel->recent.size());
@@ -286,13 +301,32 @@ void Session::refresh_view(std::string& out, bool expunges, const std::vector<ui
         }
     }
     if (added > 0) {
+        // RFC 3501 §2.3.2: this session is the first told of what another session (or
+        // this one) appended or copied here, so those are \Recent here and nowhere else.
+        auto mine = s.folder->claim_recent(now.back().uid, !s.readonly);
+        s.recent.insert(mine.begin(), mine.end());
         out += fmt::format("* {} EXISTS\r\n", before + added);
         if (!rev2_) out += fmt::format("* {} RECENT\r\n", s.recent.size());
+    }
+    if (added > 0 || !changed_uids.empty() || own) {
+        auto keywords = s.folder->keyword_names();
+        if (keywords.size() != s.keywords_announced) {
+            s.keywords_announced = keywords.size();
+            append_flag_responses(out, keywords, s.readonly);
+        }
     }
     for (uint32_t uid : changed_uids) {
         auto i = s.find(uid);
         if (i >= 0) append_flags_fetch(out, static_cast<uint32_t>(i + 1), false);
     }
+}
+
+void Session::enable_condstore(std::string& out) {
+    if (condstore_) return;
+    condstore_ = true;
+    // RFC 7162 §3.1: a CONDSTORE-enabling command in the selected state makes the server
+    // send the mailbox's HIGHESTMODSEQ; unsolicited FETCHes carry MODSEQ from now on.
+    if (sel_) out += untagged(Status::Ok, code::highestmodseq(sel_->modseq), "Highest");
 }
 
 }  // namespace magpie::imap

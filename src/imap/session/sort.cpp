@@ -1,6 +1,8 @@
 // SORT (RFC 5256 §3, RFC 5957): each message's keys are computed once from its header
 // block (the file is released right after), then the rows are sorted. Strings compare
-// case-folded (casefold.h), byte-wise, which orders by code point.
+// case-folded (casefold.h) and then, as i;unicode-casemap's titlecase does (RFC 5051 §2),
+// with ASCII letters in upper case, byte-wise, which orders by code point: "_" and "["
+// sort after "Z" (RFC 5256 §2.1 names i;unicode-casemap for SORT).
 #include "imap/session/sort.h"
 
 #include <algorithm>
@@ -42,6 +44,14 @@ Key key_of(const std::string& name) {
     return Key::DisplayTo;
 }
 
+// The comparison key of a string (see the file comment).
+std::string sort_fold(std::string_view in) {
+    std::string out = fold(in);
+    for (char& c : out)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    return out;
+}
+
 bool needs_header(Key k) {
     return k != Key::Arrival && k != Key::Size;
 }
@@ -49,15 +59,16 @@ bool needs_header(Key k) {
 // RFC 5256 §3: the local part of the first address.
 std::string mailbox_key(const std::vector<mime::HeaderField>& fields, std::string_view name) {
     mime::Address a;
-    return first_address(fields, name, a) ? fold(a.mailbox) : std::string();
+    return first_address(fields, name, a) ? sort_fold(a.mailbox) : std::string();
 }
 
 // RFC 5957 §3: the display name of the first address, else its addr-spec.
 std::string display_key(const std::vector<mime::HeaderField>& fields, std::string_view name) {
     mime::Address a;
     if (!first_address(fields, name, a)) return {};
+    if (a.group_start) return sort_fold(a.mailbox);  // a group: its name
     std::string display(trim(a.display_name()));
-    return fold(display.empty() ? a.addr_spec() : display);
+    return sort_fold(display.empty() ? a.addr_spec() : display);
 }
 
 void fill(Row& r, Key k, const std::vector<mime::HeaderField>& fields) {
@@ -82,7 +93,7 @@ void fill(Row& r, Key k, const std::vector<mime::HeaderField>& fields) {
             t = display_key(fields, "to");
             break;
         case Key::Subject:
-            t = fold(base_subject(decoded_field(fields, "subject")));
+            t = sort_fold(base_subject(decoded_field(fields, "subject")));
             break;
         default:
             break;

@@ -28,7 +28,7 @@ bool first_address(const std::vector<mime::HeaderField>& fields, std::string_vie
     const mime::HeaderField* f = mime::find_field(fields, name);
     if (!f) return false;
     for (mime::Address& a : mime::parse_address_list(f->raw_value)) {
-        if (a.group_start || a.group_end) continue;
+        if (a.group_end) continue;
         out = std::move(a);
         return true;
     }

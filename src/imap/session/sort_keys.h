@@ -21,7 +21,9 @@ int64_t sent_date(const std::vector<mime::HeaderField>& fields, int64_t internal
 // The first `name` field decoded to UTF-8 (RFC 2047) and trimmed; "" when absent.
 std::string decoded_field(const std::vector<mime::HeaderField>& fields, std::string_view name);
 
-// The first mailbox (not a group marker) of the first `name` field; false when none.
+// The first address of the first `name` field; false when none. A group comes first as its
+// start marker (group_start, the group's name in `mailbox`), as in the ENVELOPE (RFC 9051
+// §7.5.2), so "To: team: a@b, c@d;" and "To: empty:;" sort by "team" and "empty".
 bool first_address(const std::vector<mime::HeaderField>& fields, std::string_view name,
                    mime::Address& out);
 
