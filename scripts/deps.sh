@@ -14,7 +14,8 @@ if [[ "${1:-}" == "--test" ]]; then
          swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
          python3-dkim python3-nacl python3-dnspython openssl ca-certificates
          unbound postfix dovecot-core fetchmail isync offlineimap3
-         clamav-testfiles clamav-daemon clamdscan procps iproute2)
+         clamav-testfiles clamav-daemon clamdscan procps iproute2
+         spamassassin)  # its examples/sample-spam.txt: the GTUBE tests' vector
 fi
 missing=()
 for p in "${pkgs[@]}"; do
