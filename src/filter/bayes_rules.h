@@ -8,13 +8,15 @@
 namespace magpie::filter {
 
 // The weighting: the confidence is the log-odds of the spam probability in decades,
-// log10(p / (1 - p)) (2 at p = 0.99, 3 at p = 0.999, negative for ham). Past a dead zone
-// around 0.5 the score grows linearly with it up to a cap.
+// log10(p / (1 - p)) (2 at p = 0.99, 3 at p = 0.999, negative for ham). Past the start
+// the score grows linearly with it up to a cap. Fitted on the accuracy test's fold 0
+// (bench/RESULTS.md): BAYES_SPAM reaches the flag threshold (6) at p = 0.97 and its cap at
+// p = 0.983; BAYES_HAM starts at p = 0.24 and reaches -4 at p = 0.00003.
 struct BayesWeights {
-    double spam_from = 1.0;     // confidence where BAYES_SPAM starts (p = 0.909)
-    double spam_per_decade = 2.0;
-    double spam_max = 7.0;      // above spam_flag_threshold (6): sure Bayes flags alone
-    double ham_from = 1.0;      // |confidence| where BAYES_HAM starts (p = 0.091)
+    double spam_from = 0.0;  // confidence where BAYES_SPAM starts (p = 0.5)
+    double spam_per_decade = 4.0;
+    double spam_max = 7.0;   // above spam_flag_threshold (6): sure Bayes flags alone
+    double ham_from = 0.5;   // |confidence| where BAYES_HAM starts (p = 0.24)
     double ham_per_decade = 1.0;
     double ham_max = 4.0;
 };

@@ -95,7 +95,9 @@ TEST(BayesRules, ScoresGrowWithConfidenceUpToTheCaps) {
     const BayesWeights& w = bayes_weights();
     EXPECT_EQ(bayes_hit(std::nullopt), std::nullopt);
     EXPECT_EQ(bayes_hit(0.5), std::nullopt);
-    EXPECT_EQ(bayes_hit(0.6), std::nullopt);  // inside the dead zone
+    EXPECT_EQ(bayes_hit(0.7)->name, "BAYES_SPAM");
+    EXPECT_EQ(bayes_hit(0.7)->score, 1.47);  // 4 * log10(0.7 / 0.3)
+    EXPECT_EQ(bayes_hit(0.3), std::nullopt);  // ham starts at 0.24
     auto sure = bayes_hit(1.0);
     ASSERT_TRUE(sure);
     EXPECT_EQ(sure->name, "BAYES_SPAM");
@@ -107,6 +109,8 @@ TEST(BayesRules, ScoresGrowWithConfidenceUpToTheCaps) {
     EXPECT_LT(w.spam_max, s.spam_reject_threshold / 2);
     // Monotonic in the probability, on both sides.
     double last = 0;
+    EXPECT_LT(bayes_hit(0.96)->score, s.spam_flag_threshold);
+    EXPECT_GE(bayes_hit(0.97)->score, s.spam_flag_threshold);
     for (double p : {0.95, 0.99, 0.999, 0.9999, 0.99999}) {
         auto h = bayes_hit(p);
         ASSERT_TRUE(h) << p;
