@@ -83,9 +83,8 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
     size_t colon = out.find(':');
     size_t eol = out.find('\n');
     bool header = colon != std::string::npos && colon > 0 && colon < eol &&
-                  std::all_of(out.begin(), out.begin() + static_cast<long>(colon), [](char c) {
-                      return c > ' ' && c < 127 && c != ':';
-                  });
+                  std::all_of(out.begin(), out.begin() + static_cast<long>(colon),
+                              [](char c) { return c > ' ' && c < 127 && c != ':'; });
     if (!header && !out.starts_with("From ")) {
         why = "not a message";
         return false;

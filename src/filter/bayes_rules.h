@@ -15,8 +15,8 @@ namespace magpie::filter {
 struct BayesWeights {
     double spam_from = 0.0;  // confidence where BAYES_SPAM starts (p = 0.5)
     double spam_per_decade = 4.0;
-    double spam_max = 7.0;   // above spam_flag_threshold (6): sure Bayes flags alone
-    double ham_from = 0.5;   // |confidence| where BAYES_HAM starts (p = 0.24)
+    double spam_max = 7.0;  // above spam_flag_threshold (6): sure Bayes flags alone
+    double ham_from = 0.5;  // |confidence| where BAYES_HAM starts (p = 0.24)
     double ham_per_decade = 1.0;
     double ham_max = 4.0;
 };

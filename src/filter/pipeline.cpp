@@ -79,7 +79,8 @@ Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& che
     // message is parsed, before any module or allow list runs): the standard pattern is
     // rejected whatever the thresholds, the quarantine or the allow lists say.
     switch (find_gtube(req.data, msg, gtube_policy(s.gtube_patterns))) {
-        case GtubeKind::None: break;
+        case GtubeKind::None:
+            break;
         case GtubeKind::Reject:
             v.add("GTUBE", std::max(1000.0, s.spam_reject_threshold));
             v.action = Action::Reject;

@@ -143,11 +143,16 @@ namespace {
 
 GtubeKind gtube_kind(char first) {
     switch (first) {
-        case 'X': return GtubeKind::Reject;
-        case 'Y': return GtubeKind::AddHeader;
-        case 'Z': return GtubeKind::RewriteSubject;
-        case 'A': return GtubeKind::NoAction;
-        default: return GtubeKind::None;
+        case 'X':
+            return GtubeKind::Reject;
+        case 'Y':
+            return GtubeKind::AddHeader;
+        case 'Z':
+            return GtubeKind::RewriteSubject;
+        case 'A':
+            return GtubeKind::NoAction;
+        default:
+            return GtubeKind::None;
     }
 }
 
@@ -160,8 +165,7 @@ GtubeKind scan_gtube(std::string_view text, GtubePolicy policy) {
          pos = text.find(tail, pos + 1)) {
         GtubeKind k = gtube_kind(text[pos - 1]);
         if (k == GtubeKind::Reject) return k;
-        if (k != GtubeKind::None && policy == GtubePolicy::All && best == GtubeKind::None)
-            best = k;
+        if (k != GtubeKind::None && policy == GtubePolicy::All && best == GtubeKind::None) best = k;
     }
     return best;
 }

@@ -42,8 +42,8 @@ struct Verdict {
     // "MISSING_DATE(1.00), BAYES_SPAM(5.10){0.99}" — the per-message rule list, Rspamd style.
     std::string symbols() const;
     // The rest of the maillog line: ", bayes=0.999871" (or "bayes=inactive" when the
-    // classifier ran without an opinion), ", av=clean" or ", av=unscanned" when the virus scanner was asked; empty
-    // when neither applies.
+    // classifier ran without an opinion), ", av=clean" or ", av=unscanned" when the virus scanner
+    // was asked; empty when neither applies.
     std::string explain() const;
     // Value of the X-Spam-Status header: "Yes, score=7.20 required=6.00 tests=[...]".
     std::string status_header(double required) const;

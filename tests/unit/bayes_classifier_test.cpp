@@ -96,7 +96,7 @@ TEST(BayesRules, ScoresGrowWithConfidenceUpToTheCaps) {
     EXPECT_EQ(bayes_hit(std::nullopt), std::nullopt);
     EXPECT_EQ(bayes_hit(0.5), std::nullopt);
     EXPECT_EQ(bayes_hit(0.7)->name, "BAYES_SPAM");
-    EXPECT_EQ(bayes_hit(0.7)->score, 1.47);  // 4 * log10(0.7 / 0.3)
+    EXPECT_EQ(bayes_hit(0.7)->score, 1.47);   // 4 * log10(0.7 / 0.3)
     EXPECT_EQ(bayes_hit(0.3), std::nullopt);  // ham starts at 0.24
     auto sure = bayes_hit(1.0);
     ASSERT_TRUE(sure);

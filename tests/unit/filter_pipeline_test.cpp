@@ -176,7 +176,9 @@ TEST(FilterGtube, TheStandardStringAndRspamdVariants) {
     EXPECT_EQ(find(a + "\r\n" + gtube + "\r\n", GtubePolicy::All), GtubeKind::Reject);
     EXPECT_EQ(find("Q" + gtube.substr(1) + "\r\n", GtubePolicy::All), GtubeKind::None);
     // In a base64 text part the pattern is found once decoded.
-    std::string b64 = "WEpTKkM0SkRCUUFETjEuTlNCTjMqMklETkVOKkdUVUJFLVNUQU5EQVJELUFOVEktVUJFLVRFU1QtRU1BSUwqQy4zNFg=";
+    std::string b64 =
+        "WEpTKkM0SkRCUUFETjEuTlNCTjMqMklETkVOKkdUVUJFLVNUQU5EQVJELUFOVEktVUJFLVRFU1QtRU1BSUwqQy4zNF"
+        "g=";
     EXPECT_EQ(find(b64 + "\r\n", GtubePolicy::Reject, "Content-Transfer-Encoding: base64\r\n"),
               GtubeKind::Reject);
     EXPECT_EQ(gtube_policy("ALL"), GtubePolicy::All);
@@ -243,7 +245,9 @@ TEST(FilterPipeline, AllowListSkipsAntivirusAndAntispamButNotAttachmentBlocking)
     Verdict v = scan(request(kClean), s, c);
     EXPECT_EQ(v.action, Action::Accept) << v.symbols();
     EXPECT_EQ(av_calls, 0);
-    c.attachments = [](const mime::Message&, std::string_view) { return std::optional<std::string>("executable"); };
+    c.attachments = [](const mime::Message&, std::string_view) {
+        return std::optional<std::string>("executable");
+    };
     v = scan(request(kClean), s, c);
     EXPECT_EQ(v.action, Action::Reject);
     EXPECT_TRUE(has(v, "BLOCKED_ATTACHMENT"));
@@ -259,12 +263,16 @@ TEST(FilterPipeline, AntispamSwitchLeavesAttachmentsAndAntivirus) {
     EXPECT_FALSE(v.spam_scored);
     EXPECT_TRUE(v.hits.empty()) << v.symbols();
     Checks c;
-    c.antivirus = [](std::string_view) { return ScanResult{ScanResult::Status::Infected, "Eicar-Test-Signature"}; };
+    c.antivirus = [](std::string_view) {
+        return ScanResult{ScanResult::Status::Infected, "Eicar-Test-Signature"};
+    };
     EXPECT_EQ(scan(request(sloppy), s, c).action, Action::Reject);
     c.antivirus = [](std::string_view) { return ScanResult{ScanResult::Status::Clean, ""}; };
     v = scan(request(sloppy), s, c);
     EXPECT_EQ(v.explain(), ", av=clean");
-    c.attachments = [](const mime::Message&, std::string_view) { return std::optional<std::string>("executable"); };
+    c.attachments = [](const mime::Message&, std::string_view) {
+        return std::optional<std::string>("executable");
+    };
     EXPECT_EQ(scan(request(sloppy), s, c).action, Action::Reject);
 }
 
