@@ -15,7 +15,8 @@ if [[ "${1:-}" == "--test" ]]; then
          python3-dkim python3-nacl python3-dnspython openssl ca-certificates
          unbound postfix dovecot-core fetchmail isync offlineimap3
          clamav-testfiles clamav-daemon clamdscan procps iproute2
-         dovecot-dev autoconf automake libtool)  # last line: to build imaptest (test_imaptest.py)
+         dovecot-dev autoconf automake libtool  # last line: to build imaptest (test_imaptest.py)
+         spamassassin)  # its examples/sample-spam.txt: the GTUBE tests' vector
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -21,8 +21,9 @@ namespace stdfs = std::filesystem;
 constexpr size_t kLearnBatch = 100;               // messages per transaction
 constexpr uintmax_t kMaxMessageBytes = 64 << 20;  // bigger files are not mail to learn from
 
-// The message files a path stands for: the file itself, or the files in a Maildir's cur/
-// and new/ in name order. Problems go to `failed`.
+// The message files a path stands for: the file itself; the files in a Maildir's cur/ and
+// new/; or, for any other folder, the files directly in it (not in its subfolders, not
+// hidden ones), in name order. Problems go to `failed`.
 std::vector<std::string> message_files(const std::string& path, std::vector<std::string>& failed) {
     std::error_code ec;
     auto st = stdfs::status(path, ec);
@@ -31,15 +32,28 @@ std::vector<std::string> message_files(const std::string& path, std::vector<std:
         return {};
     }
     if (stdfs::is_regular_file(st)) return {path};
-    if (!stdfs::is_directory(st) ||
-        (!stdfs::is_directory(path + "/cur", ec) && !stdfs::is_directory(path + "/new", ec))) {
-        failed.push_back(path + ": not a message file or a Maildir folder");
+    if (!stdfs::is_directory(st)) {
+        failed.push_back(path + ": not a message file or a folder");
         return {};
     }
     std::vector<std::string> out;
-    for (const char* sub : {"/cur", "/new"}) {
-        for (const auto& e : stdfs::directory_iterator(path + sub, ec))
-            if (e.is_regular_file(ec)) out.push_back(e.path().string());
+    bool maildir = stdfs::is_directory(path + "/cur", ec) || stdfs::is_directory(path + "/new", ec);
+    auto add_files = [&](const std::string& dir) {
+        stdfs::directory_iterator it(dir, ec);
+        if (ec) {
+            failed.push_back(dir + ": " + ec.message());
+            return;
+        }
+        for (const auto& e : it) {
+            if (!e.is_regular_file(ec) || e.path().filename().string().starts_with(".")) continue;
+            out.push_back(e.path().string());
+        }
+    };
+    if (maildir) {
+        for (const char* sub : {"/cur", "/new"})
+            if (stdfs::is_directory(path + sub, ec)) add_files(path + sub);
+    } else {
+        add_files(path);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -64,6 +78,17 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
         return false;
     }
     out = ss.str();
+    // A message starts with a header field ("Name: value", RFC 5322 §2.2) or an mbox
+    // "From " line; anything else (a README, a picture) is not learned.
+    size_t colon = out.find(':');
+    size_t eol = out.find('\n');
+    bool header = colon != std::string::npos && colon > 0 && colon < eol &&
+                  std::all_of(out.begin(), out.begin() + static_cast<long>(colon),
+                              [](char c) { return c > ' ' && c < 127 && c != ':'; });
+    if (!header && !out.starts_with("From ")) {
+        why = "not a message";
+        return false;
+    }
     return true;
 }
 

@@ -23,8 +23,13 @@ double token_probability(const TokenCounts& c, const BayesTotals& t, const Bayes
 // Chi-square survival function Q(x2, v) for even v (Robinson's series).
 double chi2_q(double x2, int v);
 
-// Fisher/Robinson combination of the clue probabilities: (1 + S - H) / 2, where
-// S = 1 - Q(-2 sum ln(1-f), 2n) and H = 1 - Q(-2 sum ln f, 2n). 0.5 with no clues.
+// ln Q(x2, v), without underflow for large x2.
+double chi2_ln_q(double x2, int v);
+
+// Fisher/Robinson combination of the clue probabilities, with Q_s = Q(-2 sum ln(1-f), 2n)
+// and Q_h = Q(-2 sum ln f, 2n): Q_h / (Q_s + Q_h), which is Robinson's (1 + S - H) / 2
+// (S = 1 - Q_s, H = 1 - Q_h) where one side's evidence is weak, but still decides where
+// both are strong (Robinson's gives 0.5 there). 0.5 with no clues.
 double combine(const std::vector<double>& probs);
 
 // The clues of a message: the token probabilities at least min_deviation from 0.5, the

@@ -1,41 +1,40 @@
-// Probability bands of the Bayes rules. Scores grow with certainty, on the scale of
-// Rspamd's default Bayes weights (spam up to +5, ham down to -3), so a near-certain
-// Bayes result is strong but still needs another rule to reach a reject threshold.
+// Bayes rule scores by confidence. Chi-square combining gives probabilities that crowd
+// against 0 and 1, so the log-odds spread them out where it matters: 0.99, 0.999 and 0.9999
+// are one decade apart each. The caps keep Bayes from rejecting on its own (spam_max is
+// far below spam_reject_threshold) while a sure verdict reaches the flag threshold.
 #include "filter/bayes_rules.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace magpie::filter {
 
-const std::vector<BayesBand>& bayes_bands() {
-    static const std::vector<BayesBand> bands = {
-        {0.00, 0.01, "BAYES_HAM", -3.0},
-        {0.01, 0.05, "BAYES_HAM", -2.0},
-        {0.05, 0.20, "BAYES_HAM", -1.0},
-        {0.20, 0.40, "BAYES_HAM", -0.5},
-        {0.40, 0.60, "", 0.0},
-        {0.60, 0.80, "BAYES_SPAM", 1.0},
-        {0.80, 0.95, "BAYES_SPAM", 2.0},
-        {0.95, 0.99, "BAYES_SPAM", 3.0},
-        {0.99, 0.999, "BAYES_SPAM", 4.0},
-        {0.999, 1.0, "BAYES_SPAM", 5.0},
-    };
-    return bands;
+const BayesWeights& bayes_weights() {
+    static const BayesWeights w;
+    return w;
 }
 
-std::optional<RuleHit> bayes_hit(std::optional<double> probability) {
+std::optional<RuleHit> bayes_hit(std::optional<double> probability, const BayesWeights& w) {
     if (!probability) return std::nullopt;
-    double p = *probability;
-    for (const auto& b : bayes_bands()) {
-        bool inside = p >= b.from && (p < b.to || (b.to == 1.0 && p <= 1.0));
-        if (!inside) continue;
-        if (*b.rule == '\0') return std::nullopt;
-        return RuleHit{b.rule, b.score, fmt::format("{:.2f}%", p * 100)};
+    double p = std::clamp(*probability, 1e-15, 1 - 1e-15);
+    double confidence = std::log10(p / (1 - p));
+    std::string detail = fmt::format("{:.4f}%", *probability * 100);
+    if (confidence > w.spam_from) {
+        double score = std::min(w.spam_max, w.spam_per_decade * (confidence - w.spam_from));
+        return RuleHit{"BAYES_SPAM", std::round(score * 100) / 100, detail};
+    }
+    if (-confidence > w.ham_from) {
+        double score = std::min(w.ham_max, w.ham_per_decade * (-confidence - w.ham_from));
+        return RuleHit{"BAYES_HAM", -std::round(score * 100) / 100, detail};
     }
     return std::nullopt;
 }
 
 void add_bayes_hit(Verdict& v, std::optional<double> probability) {
+    v.bayes_ran = true;
+    v.bayes_probability = probability;
     if (auto hit = bayes_hit(probability)) v.add(hit->name, hit->score, hit->detail);
 }
 

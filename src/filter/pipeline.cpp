@@ -38,13 +38,10 @@ Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& che
         v.bypassed = true;
         return v;
     }
-    if (list_matches(s.filter_allow_from, req.sender, DomainMatch::WithSubdomains) ||
-        any_recipient(req.recipients, s.filter_allow_to, DomainMatch::WithSubdomains)) {
-        v.bypassed = true;
-        v.add("ALLOWLIST", 0);
-        return v;
-    }
-    if (list_matches(s.filter_block_from, req.sender, DomainMatch::WithSubdomains)) {
+    // Allow lists skip antispam and antivirus, never attachment blocking (docs/filter.md).
+    bool allowed = list_matches(s.filter_allow_from, req.sender, DomainMatch::WithSubdomains) ||
+                   any_recipient(req.recipients, s.filter_allow_to, DomainMatch::WithSubdomains);
+    if (!allowed && list_matches(s.filter_block_from, req.sender, DomainMatch::WithSubdomains)) {
         v.add("BLOCKLIST", 0);
         v.action = Action::Reject;
         v.reject_text = "Sender address rejected: blocked by policy";
@@ -60,7 +57,7 @@ Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& che
         v.reject_text = "Message rejected: " + *why;
         return v;
     }
-    if (checks.antivirus && s.antivirus_enabled) {
+    if (checks.antivirus && s.antivirus_enabled && !allowed) {
         ScanResult r = checks.antivirus(req.data);
         if (r.status == ScanResult::Status::Infected) {
             v.add("VIRUS", 0, r.detail);
@@ -74,28 +71,56 @@ Verdict scan(const ScanRequest& req, const store::Settings& s, const Checks& che
             v.reject_text = "Virus scan unavailable, please try again later";
             return v;
         }
+        v.av = r.status == ScanResult::Status::Clean ? "clean" : "unscanned";
     }
-    if (has_gtube(req.data)) {
-        v.add("GTUBE", std::max(1000.0, s.spam_reject_threshold));
-    } else {
-        run_heuristics(RuleContext{req.data, msg, req.sender, req.hostname, req.now}, v);
-        NetworkOutcome net;
-        if (checks.dns) {
-            const PublicSuffixList& psl = checks.psl ? *checks.psl : PublicSuffixList::system();
-            net = run_network_checks(req, msg, s, checks.dns(), psl, random_percent(), v);
-        }
-        for (const auto& scorer : checks.scorers) scorer(req, msg, v);
-        // RFC 7489 §6.7: with dmarc_enforce, the From domain's policy is carried out.
-        if (s.dmarc_enforce && net.dmarc_reject) {
+    if (!s.antispam_enabled) return v;
+
+    // GTUBE decides before anything else, as in Rspamd (where the pattern is found while the
+    // message is parsed, before any module or allow list runs): the standard pattern is
+    // rejected whatever the thresholds, the quarantine or the allow lists say.
+    switch (find_gtube(req.data, msg, gtube_policy(s.gtube_patterns))) {
+        case GtubeKind::None:
+            break;
+        case GtubeKind::Reject:
+            v.add("GTUBE", std::max(1000.0, s.spam_reject_threshold));
             v.action = Action::Reject;
-            v.reject_text =
-                "Message rejected: DMARC policy of " + net.dmarc_domain + " says reject";
+            v.reject_text = "Message rejected as spam (GTUBE test pattern)";
+            v.gtube = true;
             return v;
-        }
-        if (s.dmarc_enforce && net.dmarc_quarantine && v.score < s.spam_reject_threshold) {
+        case GtubeKind::AddHeader:
+        case GtubeKind::RewriteSubject:
+            v.add("GTUBE", s.spam_flag_threshold, "flag");
             v.action = Action::Flag;
+            v.gtube = true;
             return v;
-        }
+        case GtubeKind::NoAction:
+            v.add("GTUBE", 0, "no action");
+            v.gtube = true;
+            return v;
+    }
+    if (allowed) {
+        v.add("ALLOWLIST", 0);
+        return v;
+    }
+
+    v.spam_scored = true;
+    run_heuristics(RuleContext{req.data, msg, req.sender, req.hostname, req.now}, v);
+    NetworkOutcome net;
+    if (checks.dns) {
+        const PublicSuffixList& psl = checks.psl ? *checks.psl : PublicSuffixList::system();
+        net = run_network_checks(req, msg, s, checks.dns(), psl, random_percent(), v);
+    }
+    for (const auto& scorer : checks.scorers) scorer(req, msg, v);
+    if (checks.after) checks.after(req, s, v);
+    // RFC 7489 §6.7: with dmarc_enforce, the From domain's policy is carried out.
+    if (s.dmarc_enforce && net.dmarc_reject) {
+        v.action = Action::Reject;
+        v.reject_text = "Message rejected: DMARC policy of " + net.dmarc_domain + " says reject";
+        return v;
+    }
+    if (s.dmarc_enforce && net.dmarc_quarantine && v.score < s.spam_reject_threshold) {
+        v.action = Action::Flag;
+        return v;
     }
 
     if (v.score >= s.spam_reject_threshold) {

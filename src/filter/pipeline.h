@@ -42,6 +42,9 @@ struct Checks {
     std::function<ScanResult(std::string_view data)> antivirus;
     // Adds score rules (Bayes, DNSBL, SPF/DKIM/DMARC...).
     std::vector<std::function<void(const ScanRequest&, const mime::Message&, Verdict&)>> scorers;
+    // Called with the complete score, before the thresholds act (Bayes autolearn); may add
+    // a zero-score hit saying what it did.
+    std::function<void(const ScanRequest&, const store::Settings&, Verdict&)> after;
     Greylist* greylist = nullptr;
     // A DNS lookup for one message's checks (its deadline starts at the call): SPF, DKIM,
     // DMARC, DNSBL and URIBL run only when set (network_checks.h).

@@ -133,8 +133,72 @@ std::string first_html(std::string_view data, const mime::Part& p, int depth = 0
 
 }  // namespace
 
-bool has_gtube(std::string_view data) {
-    return data.find(kGtube) != std::string_view::npos;
+GtubePolicy gtube_policy(std::string_view setting) {
+    if (iequals(setting, "all")) return GtubePolicy::All;
+    if (iequals(setting, "disabled")) return GtubePolicy::Disabled;
+    return GtubePolicy::Reject;
+}
+
+namespace {
+
+GtubeKind gtube_kind(char first) {
+    switch (first) {
+        case 'X':
+            return GtubeKind::Reject;
+        case 'Y':
+            return GtubeKind::AddHeader;
+        case 'Z':
+            return GtubeKind::RewriteSubject;
+        case 'A':
+            return GtubeKind::NoAction;
+        default:
+            return GtubeKind::None;
+    }
+}
+
+// The strongest pattern in `text`: every occurrence of the common tail is looked at, and
+// the letter before it names the kind.
+GtubeKind scan_gtube(std::string_view text, GtubePolicy policy) {
+    const std::string_view tail = kGtube.substr(1);
+    GtubeKind best = GtubeKind::None;
+    for (size_t pos = text.find(tail, 1); pos != std::string_view::npos;
+         pos = text.find(tail, pos + 1)) {
+        GtubeKind k = gtube_kind(text[pos - 1]);
+        if (k == GtubeKind::Reject) return k;
+        if (k != GtubeKind::None && policy == GtubePolicy::All && best == GtubeKind::None) best = k;
+    }
+    return best;
+}
+
+// Text parts sent base64 or quoted-printable, where the pattern is not in the raw bytes.
+GtubeKind scan_encoded_parts(std::string_view data, const mime::Part& p, GtubePolicy policy,
+                             int depth = 0) {
+    if (depth > 20) return GtubeKind::None;
+    GtubeKind best = GtubeKind::None;
+    auto keep = [&](GtubeKind k) {
+        if (k == GtubeKind::Reject || best == GtubeKind::None) best = k;
+    };
+    if (p.is_text() &&
+        (p.encoding == mime::Encoding::kBase64 || p.encoding == mime::Encoding::kQuotedPrintable)) {
+        keep(scan_gtube(mime::decoded_body(data, p, 1 << 20), policy));
+    }
+    for (const auto& c : p.children) {
+        if (best == GtubeKind::Reject) break;
+        keep(scan_encoded_parts(data, c, policy, depth + 1));
+    }
+    if (p.message && best != GtubeKind::Reject)
+        keep(scan_encoded_parts(data, *p.message, policy, depth + 1));
+    return best;
+}
+
+}  // namespace
+
+GtubeKind find_gtube(std::string_view data, const mime::Message& msg, GtubePolicy policy) {
+    if (policy == GtubePolicy::Disabled) return GtubeKind::None;
+    GtubeKind raw = scan_gtube(data, policy);
+    if (raw == GtubeKind::Reject) return raw;
+    GtubeKind decoded = scan_encoded_parts(data, msg.root, policy);
+    return decoded != GtubeKind::None ? decoded : raw;
 }
 
 void run_heuristics(const RuleContext& ctx, Verdict& v) {

@@ -20,6 +20,16 @@ std::string Verdict::symbols() const {
     return out;
 }
 
+std::string Verdict::explain() const {
+    std::string out;
+    if (bayes_probability)
+        out += fmt::format(", bayes={:.8g}", *bayes_probability);
+    else if (bayes_ran)
+        out += ", bayes=inactive";
+    if (!av.empty()) out += ", av=" + av;
+    return out;
+}
+
 std::string Verdict::status_header(double required) const {
     std::string tests;
     for (const auto& h : hits) {

@@ -17,6 +17,7 @@
 #include "dns/resolver.h"
 #include "filter/antivirus.h"
 #include "filter/antivirus_tmp.h"
+#include "filter/bayes_autolearn.h"
 #include "filter/bayes_classifier.h"
 #include "filter/bayes_rules.h"
 #include "filter/pipeline.h"
@@ -223,6 +224,15 @@ int serve(const Config& cfg) {
     checks.scorers.push_back([&bayes](const filter::ScanRequest&, const mime::Message& msg, filter::Verdict& v) {
         filter::add_bayes_hit(v, bayes.classify(msg));
     });
+    filter::Autolearner autolearner(bayes);
+    checks.after = [&autolearner](const filter::ScanRequest& req, const store::Settings& s, filter::Verdict& v) {
+        try {
+            if (auto label = autolearner.consider(req.data, v, s, req.authenticated, req.now))
+                v.add("BAYES_AUTOLEARN", 0, *label ? "spam" : "ham");
+        } catch (const std::exception& e) {
+            v.add("BAYES_AUTOLEARN", 0, std::string("failed: ") + e.what());
+        }
+    };
     smtp::ServerContext ctx{cfg,      directory, agent,
                             conns,    sessions,  tls,
                             blocking, stopping,  usage_peek(registry, blocking), checks};

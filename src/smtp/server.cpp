@@ -211,8 +211,8 @@ awaitable<bool> Connection::run_filter(queue::Envelope& env) {
         case filter::Action::Reject: action = "reject"; break;
         case filter::Action::Defer: action = "defer"; break;
     }
-    log::info("filter", "{}: from=<{}>, ip=[{}], action={}, score={:.2f}{}, symbols=[{}]", writer_->id(), env.sender,
-              ip_, action, v.score, v.bypassed ? " (bypass)" : "", v.symbols());
+    log::info("filter", "{}: from=<{}>, ip=[{}], action={}, score={:.2f}{}, symbols=[{}]{}", writer_->id(), env.sender,
+              ip_, action, v.score, v.bypassed ? " (bypass)" : "", v.symbols(), v.explain());
     if (v.action == filter::Action::Reject || v.action == filter::Action::Greylist ||
         v.action == filter::Action::Defer) {
         writer_->abort();
@@ -230,7 +230,8 @@ awaitable<bool> Connection::run_filter(queue::Envelope& env) {
         env.headers.push_back(std::move(h));
     }
     if (!v.bypassed) {
-        env.headers.push_back("X-Spam-Status: " + v.status_header(settings.spam_flag_threshold));
+        if (v.spam_scored || v.gtube)
+            env.headers.push_back("X-Spam-Status: " + v.status_header(settings.spam_flag_threshold));
         if (v.action == filter::Action::Flag || v.action == filter::Action::Quarantine) {
             env.headers.push_back("X-Spam: Yes");
             env.spam = v.action == filter::Action::Flag;

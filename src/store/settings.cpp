@@ -154,6 +154,21 @@ const std::vector<Field>& fields() {
         string_field("filter_block_from", T::String, &S::filter_block_from, "",
                      "Senders (addresses, or domains with their subdomains) always rejected; "
                      "allow lists win; comma-separated."),
+        bool_field("antispam_enabled", &S::antispam_enabled, "true",
+                   "Score messages for spam (rules, GTUBE, Bayes, SPF/DKIM/DMARC, blocklists) "
+                   "and act on the thresholds; off leaves attachment blocking and antivirus."),
+        string_field("gtube_patterns", T::String, &S::gtube_patterns, "reject",
+                     "GTUBE test patterns: reject (the standard one is always rejected), all "
+                     "(Rspamd's add-header, rewrite-subject and no-action variants too), "
+                     "disabled."),
+        bool_field("bayes_autolearn", &S::bayes_autolearn, "true",
+                   "Teach the Bayes classifier from clear verdicts, within limits (see "
+                   "bayes_autolearn_spam and bayes_autolearn_ham)."),
+        number_field("bayes_autolearn_spam", &S::bayes_autolearn_spam, "12",
+                     "Autolearn as spam when the score without the Bayes rule reaches this."),
+        number_field("bayes_autolearn_ham", &S::bayes_autolearn_ham, "0",
+                     "Autolearn as ham when the BAYES_HAM rule fired and the whole score is at "
+                     "most this (scores are not negative here: Bayes's negative points count)."),
         number_field("spam_greylist_threshold", &S::spam_greylist_threshold, "0",
                      "Spam score from which a first attempt is deferred (451 4.7.1); 0 is off."),
         number_field("spam_flag_threshold", &S::spam_flag_threshold, "6",
@@ -369,6 +384,12 @@ std::optional<std::string> normalize_setting(const SettingDef& def, const std::s
                 v.find_first_of("@ \t\"\\") != std::string::npos)
                 return set_error("must not contain '@', spaces, quotes or backslashes");
             if (def.key == "filter_block_types") return normalize_type_list(v, def, error);
+            if (def.key == "gtube_patterns") {
+                std::string l = to_lower(v);
+                if (l != "reject" && l != "all" && l != "disabled")
+                    return set_error("'" + v + "' is not reject, all or disabled");
+                return l;
+            }
             return v;
     }
     return set_error("unknown type");

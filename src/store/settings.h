@@ -100,6 +100,11 @@ struct Settings {
     std::string filter_allow_from;            // sender addresses or domains (+ subdomains): accept
     std::string filter_allow_to;              // recipient addresses or domains: accept
     std::string filter_block_from;            // sender addresses or domains: reject
+    bool antispam_enabled = true;             // the spam score, GTUBE, greylisting, autolearn
+    std::string gtube_patterns = "reject";    // reject | all | disabled (filter/rules.h)
+    bool bayes_autolearn = true;              // learn from clear verdicts (docs/bayes.md)
+    double bayes_autolearn_spam = 12;         // score without Bayes from which spam is learned
+    double bayes_autolearn_ham = 0;           // ham learned when BAYES_HAM fired and score <= this
     double spam_greylist_threshold = 0;       // 0 = no greylisting
     double spam_flag_threshold = 6;           // X-Spam: Yes, Junk
     double spam_reject_threshold = 15;        // 554 5.7.1

@@ -79,14 +79,31 @@ def test_errors(tmp_path):
     assert p.returncode == 2 and "--spam or --ham" in p.stderr
     p = m.cli("spam", "learn", "--spam", "--ham", str(f), check=False)
     assert p.returncode == 2
-    plain_dir = tmp_path / "plain"
-    plain_dir.mkdir()
-    p = m.cli("spam", "learn", "--ham", str(f), str(tmp_path / "missing"), str(plain_dir),
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"just some notes, no header\n")
+    p = m.cli("spam", "learn", "--ham", str(f), str(tmp_path / "missing"), str(notes),
               check=False)
     assert p.returncode == 1
     assert "learned 1 of 1 message(s)" in p.stdout
     assert "missing: no such file or folder" in p.stderr
-    assert "not a message file or a Maildir folder" in p.stderr
+    assert "notes.txt: not a message" in p.stderr
+
+
+def test_plain_folder_of_message_files(tmp_path):
+    m = Magpie(tmp_path / "m")
+    plain = tmp_path / "plain"
+    (plain / "sub").mkdir(parents=True)
+    for n in range(3):
+        (plain / f"{n}.eml").write_bytes(message("spam", n))
+    (plain / "sub" / "9.eml").write_bytes(message("spam", 9))  # subfolders are not read
+    (plain / ".hidden").write_bytes(message("spam", 8))  # nor hidden files
+    (plain / "README").write_bytes(b"spam I saved last year\n")  # not a message
+    p = m.cli("spam", "learn", "--json", "--spam", str(plain), check=False)
+    assert p.returncode == 1
+    r = json.loads(p.stdout)
+    assert (r["messages"], r["learned"]) == (3, 3), r
+    assert len(r["failed"]) == 1 and r["failed"][0].endswith("README: not a message"), r
+    assert status(m)["spam_learned"] == 3
 
 
 def test_learn_beside_a_running_server(server_factory, tmp_path):

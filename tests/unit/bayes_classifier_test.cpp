@@ -11,6 +11,7 @@
 #include "bayes_test_util.h"
 #include "filter/bayes_math.h"
 #include "filter/bayes_rules.h"
+#include "store/settings.h"
 
 using namespace magpie;
 using namespace magpie::filter;
@@ -90,28 +91,48 @@ TEST(BayesClassifier, SmallCorpusProbabilities) {
     EXPECT_NEAR(*unknown, 0.5, 0.05);
 }
 
-TEST(BayesRules, BandsAndHits) {
-    const auto& bands = bayes_bands();
-    ASSERT_FALSE(bands.empty());
-    EXPECT_EQ(bands.front().from, 0.0);
-    EXPECT_EQ(bands.back().to, 1.0);
-    for (size_t i = 1; i < bands.size(); ++i) EXPECT_EQ(bands[i].from, bands[i - 1].to);
+TEST(BayesRules, ScoresGrowWithConfidenceUpToTheCaps) {
+    const BayesWeights& w = bayes_weights();
     EXPECT_EQ(bayes_hit(std::nullopt), std::nullopt);
     EXPECT_EQ(bayes_hit(0.5), std::nullopt);
-    auto spam = bayes_hit(1.0);
-    ASSERT_TRUE(spam);
-    EXPECT_EQ(spam->name, "BAYES_SPAM");
-    EXPECT_EQ(spam->score, 5.0);
-    EXPECT_EQ(spam->detail, "100.00%");
-    EXPECT_EQ(bayes_hit(0.97)->score, 3.0);
-    auto ham = bayes_hit(0.001);
-    ASSERT_TRUE(ham);
-    EXPECT_EQ(ham->name, "BAYES_HAM");
-    EXPECT_EQ(ham->score, -3.0);
+    EXPECT_EQ(bayes_hit(0.7)->name, "BAYES_SPAM");
+    EXPECT_EQ(bayes_hit(0.7)->score, 1.47);   // 4 * log10(0.7 / 0.3)
+    EXPECT_EQ(bayes_hit(0.3), std::nullopt);  // ham starts at 0.24
+    auto sure = bayes_hit(1.0);
+    ASSERT_TRUE(sure);
+    EXPECT_EQ(sure->name, "BAYES_SPAM");
+    EXPECT_EQ(sure->score, w.spam_max);
+    EXPECT_EQ(sure->detail, "100.0000%");
+    // A sure verdict flags alone (spam_flag_threshold 6) but never rejects alone (15).
+    store::Settings s;
+    EXPECT_GE(w.spam_max, s.spam_flag_threshold);
+    EXPECT_LT(w.spam_max, s.spam_reject_threshold / 2);
+    // Monotonic in the probability, on both sides.
+    double last = 0;
+    EXPECT_LT(bayes_hit(0.96)->score, s.spam_flag_threshold);
+    EXPECT_GE(bayes_hit(0.97)->score, s.spam_flag_threshold);
+    for (double p : {0.95, 0.99, 0.999, 0.9999, 0.99999}) {
+        auto h = bayes_hit(p);
+        ASSERT_TRUE(h) << p;
+        EXPECT_GE(h->score, last) << p;
+        last = h->score;
+    }
+    last = 0;
+    for (double p : {0.05, 0.01, 0.001, 0.0001}) {
+        auto h = bayes_hit(p);
+        ASSERT_TRUE(h) << p;
+        EXPECT_EQ(h->name, "BAYES_HAM");
+        EXPECT_LE(h->score, last) << p;
+        last = h->score;
+    }
+    EXPECT_EQ(bayes_hit(0.0)->score, -w.ham_max);
     Verdict v;
-    add_bayes_hit(v, 0.7);
+    add_bayes_hit(v, 0.99);
     add_bayes_hit(v, std::nullopt);
-    EXPECT_EQ(v.symbols(), "BAYES_SPAM(1.00){70.00%}");
+    EXPECT_EQ(v.hits.size(), 1u);
+    EXPECT_EQ(v.hits[0].detail, "99.0000%");
+    EXPECT_FALSE(v.bayes_probability);  // the last call: inactive
+    EXPECT_EQ(v.explain(), ", bayes=inactive");
 }
 
 TEST(BayesClassifier, ClassifiesWhileAnotherThreadLearns) {

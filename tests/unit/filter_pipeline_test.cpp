@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "filter/greylist.h"
 #include "filter/lists.h"
@@ -141,35 +142,138 @@ TEST(FilterPipeline, ForgedReceivedOfOurHost) {
     EXPECT_FALSE(has(scan(request(kClean), store::Settings{}, {}), "FORGED_RCVD"));
 }
 
-TEST(FilterPipeline, GtubeRejectsAndQuarantineReplacesReject) {
-    std::string m = kClean + std::string(kGtube) + "\r\n";
+// The GTUBE line of SpamAssassin's sample-spam.txt (Debian's spamassassin package), an
+// independent copy of the pattern; empty when the package is not installed.
+std::string sample_gtube() {
+    std::ifstream in("/usr/share/doc/spamassassin/examples/sample-spam.txt");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.find("GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL") != std::string::npos) {
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+            return line;
+        }
+    }
+    return {};
+}
+
+TEST(FilterGtube, TheStandardStringAndRspamdVariants) {
+    std::string gtube = sample_gtube();
+    if (gtube.empty()) GTEST_SKIP() << "spamassassin's sample-spam.txt is not installed";
+    EXPECT_EQ(gtube, kGtube);
+    auto find = [](const std::string& body, GtubePolicy p, const std::string& head = "") {
+        std::string m = kClean.substr(0, kClean.find("\r\n\r\n") + 2) + head + "\r\n" + body;
+        return find_gtube(m, mime::parse_message(m), p);
+    };
+    EXPECT_EQ(find("see " + gtube + "\r\n", GtubePolicy::Reject), GtubeKind::Reject);
+    EXPECT_EQ(find("no pattern here\r\n", GtubePolicy::All), GtubeKind::None);
+    EXPECT_EQ(find(gtube + "\r\n", GtubePolicy::Disabled), GtubeKind::None);
+    std::string y = "Y" + gtube.substr(1), z = "Z" + gtube.substr(1), a = "A" + gtube.substr(1);
+    // The variants count only with "all"; then the standard one still wins.
+    EXPECT_EQ(find(y + "\r\n", GtubePolicy::Reject), GtubeKind::None);
+    EXPECT_EQ(find(y + "\r\n", GtubePolicy::All), GtubeKind::AddHeader);
+    EXPECT_EQ(find(z + "\r\n", GtubePolicy::All), GtubeKind::RewriteSubject);
+    EXPECT_EQ(find(a + "\r\n", GtubePolicy::All), GtubeKind::NoAction);
+    EXPECT_EQ(find(a + "\r\n" + gtube + "\r\n", GtubePolicy::All), GtubeKind::Reject);
+    EXPECT_EQ(find("Q" + gtube.substr(1) + "\r\n", GtubePolicy::All), GtubeKind::None);
+    // In a base64 text part the pattern is found once decoded.
+    std::string b64 =
+        "WEpTKkM0SkRCUUFETjEuTlNCTjMqMklETkVOKkdUVUJFLVNUQU5EQVJELUFOVEktVUJFLVRFU1QtRU1BSUwqQy4zNF"
+        "g=";
+    EXPECT_EQ(find(b64 + "\r\n", GtubePolicy::Reject, "Content-Transfer-Encoding: base64\r\n"),
+              GtubeKind::Reject);
+    EXPECT_EQ(gtube_policy("ALL"), GtubePolicy::All);
+    EXPECT_EQ(gtube_policy("disabled"), GtubePolicy::Disabled);
+    EXPECT_EQ(gtube_policy("reject"), GtubePolicy::Reject);
+}
+
+TEST(FilterPipeline, GtubeIsRejectedWhateverTheThresholdsQuarantineOrAllowList) {
+    std::string gtube = sample_gtube();
+    if (gtube.empty()) GTEST_SKIP() << "spamassassin's sample-spam.txt is not installed";
+    std::string m = kClean + gtube + "\r\n";
     store::Settings s;
-    Verdict v = scan(request(m), s, {});
-    EXPECT_EQ(v.action, Action::Reject);
-    EXPECT_TRUE(has(v, "GTUBE"));
+    s.spam_reject_threshold = 1e9;
     s.spam_quarantine = "quarantine";
-    EXPECT_EQ(scan(request(m), s, {}).action, Action::Quarantine);
+    s.filter_allow_from = "remote.example";
+    Verdict v = scan(request(m), s, {});
+    EXPECT_EQ(v.action, Action::Reject) << v.symbols();
+    EXPECT_TRUE(has(v, "GTUBE"));
+    s.gtube_patterns = "disabled";
+    EXPECT_EQ(scan(request(m), s, {}).action, Action::Accept);
+    s = {};
+    s.antispam_enabled = false;  // no antispam, no GTUBE
+    EXPECT_EQ(scan(request(m), s, {}).action, Action::Accept);
+    s = {};
+    s.gtube_patterns = "all";
+    std::string y = kClean + "Y" + gtube.substr(1) + "\r\n";
+    Verdict flagged = scan(request(y), s, {});
+    EXPECT_EQ(flagged.action, Action::Flag);
+    EXPECT_EQ(scan(request(kClean + "A" + gtube.substr(1) + "\r\n"), s, {}).action, Action::Accept);
 }
 
 TEST(FilterPipeline, BypassAllowBlockOrder) {
-    std::string m = kClean + std::string(kGtube) + "\r\n";
+    std::string sloppy = "From: a@remote.example\r\nTo: b@example.com\r\nSubject: s\r\n\r\nx\r\n";
     store::Settings s;
+    s.spam_reject_threshold = 3;  // sloppy scores 3.5
     s.filter_block_from = "remote.example";
     EXPECT_EQ(scan(request(kClean), s, {}).action, Action::Reject);
     s.filter_allow_from = "remote.example";
-    Verdict allowed = scan(request(m), s, {});
+    Verdict allowed = scan(request(sloppy), s, {});
     EXPECT_EQ(allowed.action, Action::Accept);
-    EXPECT_TRUE(allowed.bypassed);
+    EXPECT_TRUE(has(allowed, "ALLOWLIST"));
+    EXPECT_FALSE(allowed.spam_scored);
     s = {};
     s.filter_bypass_recipients = "example.com";
-    EXPECT_TRUE(scan(request(m), s, {}).bypassed);
+    EXPECT_TRUE(scan(request(sloppy), s, {}).bypassed);
     s = {};
     s.filter_bypass_ips = *CidrList::parse("192.0.2.0/24");
-    EXPECT_TRUE(scan(request(m), s, {}).bypassed);
+    EXPECT_TRUE(scan(request(sloppy), s, {}).bypassed);
     s = {};
-    auto r = request(m);
+    auto r = request(sloppy);
     r.relay_client = true;
     EXPECT_TRUE(scan(r, s, {}).bypassed);
+}
+
+TEST(FilterPipeline, AllowListSkipsAntivirusAndAntispamButNotAttachmentBlocking) {
+    store::Settings s;
+    s.filter_allow_to = "example.com";
+    Checks c;
+    int av_calls = 0;
+    c.antivirus = [&](std::string_view) {
+        ++av_calls;
+        return ScanResult{ScanResult::Status::Infected, "Eicar-Test-Signature"};
+    };
+    Verdict v = scan(request(kClean), s, c);
+    EXPECT_EQ(v.action, Action::Accept) << v.symbols();
+    EXPECT_EQ(av_calls, 0);
+    c.attachments = [](const mime::Message&, std::string_view) {
+        return std::optional<std::string>("executable");
+    };
+    v = scan(request(kClean), s, c);
+    EXPECT_EQ(v.action, Action::Reject);
+    EXPECT_TRUE(has(v, "BLOCKED_ATTACHMENT"));
+}
+
+TEST(FilterPipeline, AntispamSwitchLeavesAttachmentsAndAntivirus) {
+    std::string sloppy = "From: a@remote.example\r\nTo: b@example.com\r\nSubject: s\r\n\r\nx\r\n";
+    store::Settings s;
+    s.spam_reject_threshold = 3;
+    s.antispam_enabled = false;
+    Verdict v = scan(request(sloppy), s, {});
+    EXPECT_EQ(v.action, Action::Accept);
+    EXPECT_FALSE(v.spam_scored);
+    EXPECT_TRUE(v.hits.empty()) << v.symbols();
+    Checks c;
+    c.antivirus = [](std::string_view) {
+        return ScanResult{ScanResult::Status::Infected, "Eicar-Test-Signature"};
+    };
+    EXPECT_EQ(scan(request(sloppy), s, c).action, Action::Reject);
+    c.antivirus = [](std::string_view) { return ScanResult{ScanResult::Status::Clean, ""}; };
+    v = scan(request(sloppy), s, c);
+    EXPECT_EQ(v.explain(), ", av=clean");
+    c.attachments = [](const mime::Message&, std::string_view) {
+        return std::optional<std::string>("executable");
+    };
+    EXPECT_EQ(scan(request(sloppy), s, c).action, Action::Reject);
 }
 
 TEST(FilterPipeline, AttachmentAndVirusChecksRejectBeforeScoring) {
