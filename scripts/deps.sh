@@ -9,13 +9,13 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
 if [[ "${1:-}" == "--test" ]]; then
   # Every optional piece a test tool needs is listed explicitly: apt-get below runs with
   # --no-install-recommends, so a Recommends (swaks -> libnet-ssleay-perl for TLS) is
-  # never pulled in on a fresh machine. scripts/check-test-tools.sh verifies the result.
+  # never pulled in on a fresh machine. The check at the end verifies the result.
   pkgs+=(libgtest-dev libgmock-dev python3 python3-pytest clang libclang-rt-14-dev
          swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
          python3-dkim python3-nacl python3-dnspython openssl ca-certificates
          unbound postfix dovecot-core fetchmail isync offlineimap3
          clamav-testfiles clamav-daemon clamdscan procps iproute2
-         dovecot-dev autoconf automake libtool  # last line: to build imaptest (test_imaptest.py)
+         dovecot-dev autoconf automake libtool  # to build imaptest (test_imaptest.py)
          spamassassin)  # its examples/sample-spam.txt: the GTUBE tests' vector
 fi
 missing=()
@@ -54,6 +54,13 @@ if [[ "${1:-}" == "--test" ]]; then
   grep -q "^=== Basic AUTH supported" <<<"$support" || problems+=("swaks cannot do AUTH")
   /usr/bin/python3 -c 'import pytest, dkim, nacl, dns.resolver, sqlite3, ssl' 2>/dev/null ||
     problems+=("python3 lacks pytest, dkim, nacl, dnspython, sqlite3 or ssl")
+  [[ -f /usr/share/doc/spamassassin/examples/sample-spam.txt ]] ||
+    problems+=("spamassassin's examples/sample-spam.txt (the GTUBE vector) is missing")
+  for exe in autoreconf libtoolize; do
+    command -v "$exe" >/dev/null || problems+=("$exe is not installed (imaptest build)")
+  done
+  [[ -f /usr/share/dovecot/dovecot-config || -f /usr/lib/dovecot/dovecot-config ]] ||
+    problems+=("dovecot-dev's dovecot-config is missing (imaptest build)")
   if ((${#problems[@]})); then
     printf 'deps.sh: %s\n' "${problems[@]}" >&2
     exit 1
