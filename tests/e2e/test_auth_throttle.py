@@ -131,6 +131,7 @@ def test_guessing_is_slowed_then_blocked(server_factory):
             t.join(timeout=scaled(window + 30))
     elapsed = time.monotonic() - start
     rate = counter[0] / elapsed
+    print(f"guessing: {counter[0]} answers in {elapsed:.1f} s; right password elsewhere in {took:.2f} s")
     assert counter[0] > 3, "the attack should have been answered a few times"
     assert rate < 2.0, f"{counter[0]} guesses in {elapsed:.1f} s"
     # More failures than auth_block_failures: blocked, in a line fail2ban can match (from a
@@ -188,5 +189,6 @@ def test_unknown_and_real_user_answer_in_the_same_time(server_factory):
     real = statistics.median(samples["alice"])
     unknown = statistics.median(samples["nosuchuser"])
     d = statistics.median(diffs)
+    print(f"timing: real {real * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms, median pair difference {d * 1000:.2f} ms")
     assert abs(d) < 0.002, \
         f"median difference {d * 1000:.1f} ms (real {real * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms)"

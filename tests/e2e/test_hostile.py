@@ -171,6 +171,7 @@ def test_connection_flood_with_1024_open_files(server_factory):
         for _, s in held:
             s.close()
         grown = log_size(m) - before
+        print(f"flood: {len(held)} connections held or refused, maillog +{grown} bytes, refusals {refusals}")
         assert grown < 1_000_000, f"maillog grew by {grown} bytes"
         m.assert_alive()
     finally:
@@ -311,6 +312,7 @@ def test_huge_literals_before_login(server_factory):
             except OSError:
                 pass
         peak = max(peak, rss_kb(m.proc.pid))
+        print(f"huge literals: RSS {base // 1024} MB before, peak +{(peak - base) // 1024} MB")
         assert closed == len(conns), f"only {closed} of {len(conns)} connections were closed"
         assert (peak - base) < 50 * 1024, f"RSS grew by {(peak - base) // 1024} MB"
         # The answer itself, to a client that stops after the announcement.
@@ -375,6 +377,7 @@ def test_slow_clients_cut_at_the_command_deadline(server_factory):
                     cut_at.setdefault(i, time.monotonic() - start)
                     alive.discard(i)
             time.sleep(1)  # one byte per second per client: the attack itself
+        print(f"slow clients: all {len(socks)} cut, the last after {max(cut_at.values()):.1f} s")
         assert not alive, f"{len(alive)} slow clients still connected after {limit + 5:.0f} s"
         assert max(cut_at.values()) <= limit, max(cut_at.values())
         m.assert_alive()
