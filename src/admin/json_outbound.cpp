@@ -32,7 +32,8 @@ json::value to_json(const QueueItemInfo& q) {
         {"reason", q.reason},
         {"attempts", q.attempts},
         {"next_attempt", q.next_attempt ? json::value(queue::format_time_iso(q.next_attempt))
-                                        : json::value(nullptr)}};
+                                        : json::value(nullptr)},
+        {"overdue", q.overdue}};
 }
 
 }  // namespace magpie::admin

@@ -66,7 +66,10 @@ struct QueueItemInfo {
     std::string reason;                   // last deferral text, or ""
     int attempts = 0;
     int64_t next_attempt = 0;  // unix seconds; 0 when not deferred
+    // Its next attempt (never attempted: its arrival) is more than kOverdueSeconds past.
+    bool overdue = false;
 };
+inline constexpr int64_t kOverdueSeconds = 300;
 
 struct UserOptions {
     std::optional<bool> disabled{};

@@ -1,6 +1,7 @@
 // Service layer: the mail queue under data_dir/queue (queue/queue_admin.h) — list, show,
 // delete, resend. Works beside a running server: it reads committed entries only, and
 // resend leaves a trigger file that the server's outbound queue manager acts on.
+#include <ctime>
 #include <system_error>
 
 #include "admin/service_impl.h"
@@ -13,8 +14,10 @@ std::string queue_dir(const Service::Impl& impl) {
     return impl.data_dir + "/queue";  // Config::queue_dir() for the DB's data_dir
 }
 
-QueueItemInfo info(const queue::QueueItem& q) {
-    return {q.id, q.arrival, q.size, q.sender, q.recipients, q.reason, q.attempts, q.next_attempt};
+QueueItemInfo info(const queue::QueueItem& q, int64_t now) {
+    int64_t due = q.next_attempt ? q.next_attempt : q.arrival;
+    return {q.id,      q.arrival,      q.size, q.sender, q.recipients, q.reason,
+            q.attempts, q.next_attempt, now - due > kOverdueSeconds};
 }
 
 Status bad_id(std::string_view id) {
@@ -30,7 +33,8 @@ Status not_queued(std::string_view id) {
 Result<std::vector<QueueItemInfo>> Service::queue_list() {
     return impl_->read<std::vector<QueueItemInfo>>([&]() -> Result<std::vector<QueueItemInfo>> {
         std::vector<QueueItemInfo> out;
-        for (auto& q : queue::list_queue(queue_dir(*impl_))) out.push_back(info(q));
+        int64_t now = std::time(nullptr);
+        for (auto& q : queue::list_queue(queue_dir(*impl_))) out.push_back(info(q, now));
         return out;
     });
 }

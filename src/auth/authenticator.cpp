@@ -1,6 +1,8 @@
 // Password authentication of directory users.
 #include "auth/authenticator.h"
 
+#include <random>
+
 #include "auth/password.h"
 #include "core/strings.h"
 
@@ -18,12 +20,34 @@ std::optional<std::string> login_user(const store::Snapshot& s, std::string_view
     return name;
 }
 
+namespace {
+
+// A hash of a random password made like users' hashes, checked for unknown logins so
+// that their answer takes as long as a real user's (no user enumeration by timing).
+const std::string& dummy_hash() {
+    static const std::string h = [] {
+        std::random_device rd;
+        std::string pw;
+        for (int i = 0; i < 4; ++i) pw += std::to_string(rd());
+        return hash_password(pw);
+    }();
+    return h;
+}
+
+}  // namespace
+
 std::optional<std::string> authenticate(const store::Snapshot& s, std::string_view login,
                                         std::string_view password) {
     auto name = login_user(s, login);
-    if (!name) return std::nullopt;
+    if (!name) {
+        verify_password(password, dummy_hash());
+        return std::nullopt;
+    }
     const auto& u = s.users.at(*name);
-    if (u.disabled || !verify_password(password, u.password_hash)) return std::nullopt;
+    // A disabled user's hash is checked too: the answer takes the same time.
+    bool ok = verify_password(password, u.password_hash.empty() ? dummy_hash() : u.password_hash) &&
+              !u.password_hash.empty();
+    if (u.disabled || !ok) return std::nullopt;
     return name;
 }
 

@@ -9,7 +9,7 @@ namespace {
 std::string line(const admin::QueueItemInfo& q) {
     return q.id + " " + queue::format_time_iso(q.arrival) + " " + std::to_string(q.size) + " <" +
            q.sender + "> " + join(q.recipients, ",") +
-           (q.reason.empty() ? "" : " (" + q.reason + ")");
+           (q.reason.empty() ? "" : " (" + q.reason + ")") + (q.overdue ? " OVERDUE" : "");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // failures, and crash recovery of queue/active at start.
 #include "delivery/agent.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "delivery/local_batch.h"
 #include "queue/queue_file.h"
@@ -56,6 +58,7 @@ struct Agent::Impl {
     std::vector<std::thread> threads;
     std::function<void(const std::string&)> remote_handler;
     std::function<void(const std::string&)> delivered_handler;
+    std::function<bool(const std::string&)> held_elsewhere;
     QuotaHooks quota;
 
     Impl(const Config& c, SnapshotProvider p, int n)
@@ -212,8 +215,50 @@ void Agent::start() {
 }
 
 void Agent::submit(const std::string& queue_id) {
+    if (fault::drop_handoff("local")) {
+        log::info("local", "{}: fault injection: hand-off dropped", queue_id);
+        return;
+    }
     std::lock_guard lock(impl_->mu);
     impl_->enqueue(queue_id, false);
+}
+
+void Agent::set_held_elsewhere(std::function<bool(const std::string&)> held) {
+    std::lock_guard lock(impl_->mu);
+    impl_->held_elsewhere = std::move(held);
+}
+
+size_t Agent::rescan(std::chrono::seconds min_age) {
+    std::function<bool(const std::string&)> held;
+    {
+        std::lock_guard lock(impl_->mu);
+        if (!impl_->started || impl_->stopping) return 0;
+        held = impl_->held_elsewhere;
+    }
+    std::string qdir = impl_->cfg.queue_dir();
+    auto now = std::time(nullptr);
+    std::vector<std::string> lost;
+    for (const auto& id : queue::list_active(qdir)) {
+        {
+            std::lock_guard lock(impl_->mu);
+            if (impl_->known.count(id)) continue;
+        }
+        if (held && held(id)) continue;
+        // A young entry may be between its commit and its hand-off.
+        struct stat st{};
+        if (::stat(queue::active_path(qdir, id).c_str(), &st) != 0) continue;
+        if (now - st.st_mtime < min_age.count()) continue;
+        lost.push_back(id);
+    }
+    std::lock_guard lock(impl_->mu);
+    size_t n = 0;
+    for (const auto& id : lost) {
+        if (impl_->known.count(id)) continue;
+        log::info("local", "{}: found in the queue but not scheduled; scheduling it", id);
+        impl_->enqueue(id, true);
+        ++n;
+    }
+    return n;
 }
 
 void Agent::stop() {

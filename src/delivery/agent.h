@@ -2,7 +2,8 @@
 // into Maildirs (Return-Path and Delivered-To added, tmp -> new rename, fsync), marking
 // each target done. Remote targets stay queued for the outbound queue manager. Runs on its
 // own worker threads; knows nothing of SMTP. On start it recovers every queued entry left
-// by a crash and delivers each target exactly once.
+// by a crash and delivers each target exactly once; rescan() finds entries whose hand-off
+// was lost while running.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -36,6 +37,13 @@ class Agent {
     void set_quota_hooks(QuotaHooks hooks);
     void start();                              // recovers queue/active, starts workers
     void submit(const std::string& queue_id);  // after a Writer::commit
+    // Entries the outbound manager holds (their remote targets are scheduled there); the
+    // rescan leaves them alone. Call before start().
+    void set_held_elsewhere(std::function<bool(const std::string&)> held);
+    // Looks through queue/active for entries committed at least `min_age` ago that nobody
+    // has scheduled (a lost hand-off) and schedules them; returns how many. Blocking (reads
+    // the folder): call it on a blocking pool. Thread-safe.
+    size_t rescan(std::chrono::seconds min_age = std::chrono::seconds(5));
     void stop();                               // finishes in-flight deliveries, then returns
     // Waits until no local delivery is pending (tests and benchmarks). Entries waiting
     // for a retry after a temporary failure do not count; returns at once before start().

@@ -7,10 +7,12 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "core/log.h"
+#include "core/strings.h"
 #include "imap/proto/reader.h"
 #include "imap/proto/response.h"
 #include "imap/session/session.h"
 #include "net/blocking.h"
+#include "net/login_gate.h"
 #include "net/peer.h"
 #include "net/stream.h"
 
@@ -26,6 +28,16 @@ constexpr size_t kMaxIdleLine = 1024;
 // External changes (other processes) are found this often during IDLE; the server's own
 // deliveries and sessions wake it at once through the registry.
 constexpr auto kIdlePoll = std::chrono::seconds(5);
+
+// RFC 9051 §6.2.2, §6.2.3: "tag LOGIN ..." or "tag AUTHENTICATE ...".
+bool is_login_command(std::string_view raw) {
+    auto sp = raw.find(' ');
+    if (sp == std::string_view::npos) return false;
+    auto rest = raw.substr(sp + 1);
+    auto end = rest.find_first_of(" \r\n");
+    auto verb = rest.substr(0, end);
+    return iequals(verb, "LOGIN") || iequals(verb, "AUTHENTICATE");
+}
 
 void write_log(const std::string& line) {
     auto p = line.find(": ");
@@ -46,8 +58,9 @@ struct IdleState {
 
 class Connection : public std::enable_shared_from_this<Connection> {
   public:
-    Connection(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx)
-        : ctx_(ctx), stream_(std::move(sock), ctx.tls), implicit_tls_(implicit_tls) {}
+    Connection(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx, std::string ip, net::Ticket ticket)
+        : ctx_(ctx), stream_(std::move(sock), ctx.tls), implicit_tls_(implicit_tls), ip_(std::move(ip)),
+          ticket_(std::move(ticket)) {}
 
     awaitable<void> run();
 
@@ -64,15 +77,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
     net::Stream stream_;
     bool implicit_tls_;
     std::string ip_;
+    net::Ticket ticket_;  // the front door's admission, held while the session runs
     std::unique_ptr<Session> session_;
     std::unique_ptr<CommandReader> reader_;
     std::string in_;
     bool eof_ = false;
     bool in_auth_ = false;
+    bool full_limits_ = false;  // the reader has the logged-in limits
 };
 
 ReaderLimits Connection::limits() const {
     ReaderLimits l;
+    if (!session_->authenticated()) {
+        // Before login a command is a few KB at most, literals included (as Dovecot's login
+        // processes do), so an unauthenticated client cannot make the server hold more.
+        auto max = static_cast<size_t>(std::max<int64_t>(1024, ctx_.directory.get()->settings.imap_login_max_command));
+        l.max_line = std::min(l.max_line, max);
+        l.max_command = std::min(l.max_command, max);
+        l.max_literal = std::min(l.max_literal, max);
+        l.max_nonsync_literal = std::min(l.max_nonsync_literal, max);
+        return l;
+    }
     l.max_literal = session_->max_literal();
     l.max_nonsync_literal = l.max_literal;  // LITERAL+ (RFC 7888)
     l.max_command = std::max(l.max_command, l.max_literal + (1u << 20));
@@ -223,13 +248,7 @@ awaitable<bool> Connection::idle() {
 }
 
 awaitable<void> Connection::run() {
-    auto peer = net::peer_ip(stream_.socket());
-    if (!peer) co_return;
-    ip_ = *peer;
-
     auto settings = ctx_.directory.get()->settings;
-    ctx_.conns.add(ip_);
-    net::ConnGuard guard(ctx_.conns, ip_);
     auto exec = co_await asio::this_coro::executor;
     std::weak_ptr<Connection> weak = weak_from_this();
     uint64_t reg = net::on_shutdown(ctx_.sessions, exec, [weak]() {
@@ -297,6 +316,11 @@ awaitable<void> Connection::serve(bool alive) {
         in_.erase(0, r.used);
         switch (r.status) {
             case ReadStatus::NeedMore:
+                // Before login a command has command_deadline to arrive, however slowly.
+                if (!session_->authenticated() && reader_->mid_command()) {
+                    stream_.arm_command_deadline(
+                        std::chrono::seconds(ctx_.directory.get()->settings.command_deadline));
+                }
                 if (!co_await fill()) {
                     if (stream_.timed_out()) {
                         eof_ = false;
@@ -308,8 +332,23 @@ awaitable<void> Connection::serve(bool alive) {
                 }
                 break;
             case ReadStatus::Command: {
+                stream_.disarm_command_deadline();
                 Step step;
                 std::string_view raw = reader_->command();
+                // LOGIN and AUTHENTICATE wait for the address's turn in the password-guessing
+                // throttle (docs/security.md); a blocked address is answered as failed.
+                const bool login = !in_auth_ && !session_->authenticated() && is_login_command(raw);
+                const int failures_before = session_->auth_failures();
+                if (login) {
+                    auto snap = ctx_.directory.get();
+                    bool turn = co_await net::login_turn(ctx_.throttle, snap->settings, ip_, "");
+                    if (!turn) {
+                        log::info("imap-login", "Disconnected: auth failed (address blocked), rip={}", ip_);
+                        alive = co_await send(reader_->tag() + " NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+                        break;
+                    }
+                    raw = reader_->command();
+                }
                 if (in_auth_) {
                     step = co_await net::run_blocking(
                         ctx_.blocking, [&]() { return session_->auth_line(raw, out); });
@@ -317,10 +356,21 @@ awaitable<void> Connection::serve(bool alive) {
                     step = co_await net::run_blocking(
                         ctx_.blocking, [&]() { return session_->command(raw, out); });
                 }
+                if (session_->auth_failures() > failures_before || (session_->authenticated() && !full_limits_)) {
+                    auto snap = ctx_.directory.get();
+                    net::login_result(ctx_.throttle, snap->settings, ip_, session_->last_login(),
+                                      session_->authenticated());
+                }
                 alive = co_await handle(step, out);
+                if (alive && !full_limits_ && session_->authenticated()) {
+                    // Between commands: nothing of the next one is in the reader yet.
+                    reader_ = std::make_unique<CommandReader>(limits());
+                    full_limits_ = true;
+                }
                 break;
             }
             case ReadStatus::Continuation: {
+                stream_.disarm_command_deadline();
                 std::string_view partial = reader_->command();
                 size_t size = reader_->literal_size();
                 std::string refusal = co_await net::run_blocking(
@@ -334,21 +384,37 @@ awaitable<void> Connection::serve(bool alive) {
                 }
                 break;
             }
-            case ReadStatus::Error:
+            case ReadStatus::Error: {
+                stream_.disarm_command_deadline();
                 in_auth_ = false;
+                auto kind = reader_->error().kind;
                 alive = co_await send(reader_->error().response());
+                if (!session_->authenticated() && kind != ReadErrorKind::BadLiteral && kind != ReadErrorKind::TooDeep) {
+                    // Too big before login: no reason to read the rest of it.
+                    co_await send(untagged(Status::Bye, "", "Command too long before login"));
+                    log::info("imap-login", "Disconnected: command too long before login, rip={}", ip_);
+                    alive = false;
+                }
                 break;
+            }
         }
     }
 }
 
 }  // namespace
 
-awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx) {
+std::string refusal(net::Refusal r) {
+    // RFC 9051 §7.1.5 BYE as the greeting; RFC 5530 UNAVAILABLE.
+    if (r == net::Refusal::PerIp) return untagged(Status::Bye, "UNAVAILABLE", "Too many connections from your address");
+    return untagged(Status::Bye, "UNAVAILABLE", "Too many connections, try again later");
+}
+
+awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx, std::string ip,
+                            net::Ticket ticket) {
     // Responses are written whole; Nagle would hold the tail of each behind a delayed ACK.
     boost::system::error_code ec;
     sock.set_option(net::tcp::no_delay(true), ec);
-    auto c = std::make_shared<Connection>(std::move(sock), implicit_tls, ctx);
+    auto c = std::make_shared<Connection>(std::move(sock), implicit_tls, ctx, std::move(ip), std::move(ticket));
     co_await c->run();
 }
 

@@ -3,9 +3,11 @@
 #pragma once
 #include <atomic>
 
+#include "auth/throttle.h"
 #include "core/config.h"
 #include "filter/bayes_classifier.h"
 #include "mailbox/registry.h"
+#include "net/admission.h"
 #include "net/asio.h"
 #include "net/conn_limits.h"
 #include "net/registry.h"
@@ -17,15 +19,19 @@ struct ServerContext {
     const Config& cfg;
     store::SnapshotCache& directory;
     mailbox::Registry& registry;
-    net::ConnCounter& conns;       // per client IP
     net::ConnCounter& user_conns;  // per "user ip", shared with POP3
     net::SessionRegistry& sessions;
     net::ssl::context& tls;
     net::asio::thread_pool& blocking;
     std::atomic<bool>& stopping;
     filter::Bayes* bayes = nullptr;  // trained by moves into and out of Junk
+    auth::LoginThrottle* throttle = nullptr;  // password-guessing throttle; null: none
 };
 
-net::awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx);
+// Runs one admitted connection (the front door's ticket is held until it ends).
+net::awaitable<void> run_session(net::tcp::socket sock, bool implicit_tls, ServerContext& ctx, std::string ip,
+                                 net::Ticket ticket);
+// The untagged BYE that refuses a connection over a limit.
+std::string refusal(net::Refusal r);
 
 }  // namespace magpie::imap

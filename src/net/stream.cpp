@@ -1,4 +1,4 @@
-// Plain/TLS client stream with an idle watchdog.
+// Plain/TLS client stream with an idle watchdog and a per-command deadline.
 #include "net/stream.h"
 
 #include <fmt/format.h>
@@ -105,6 +105,14 @@ void Stream::set_timeout(std::chrono::seconds t) {
     touch();
 }
 
+void Stream::arm_command_deadline(std::chrono::seconds t) {
+    if (watch_->timed_out || watch_->command_deadline != std::chrono::steady_clock::time_point::max()) return;
+    watch_->command_deadline = std::chrono::steady_clock::now() + t;
+    if (watch_->command_deadline < watch_->deadline) watch_->timer.cancel();  // the watchdog re-arms earlier
+}
+
+void Stream::disarm_command_deadline() { watch_->command_deadline = std::chrono::steady_clock::time_point::max(); }
+
 void Stream::start_watchdog() {
     asio::co_spawn(socket().get_executor(), watchdog(watch_), asio::detached);
 }
@@ -118,12 +126,14 @@ void Stream::stop_watchdog() {
 
 awaitable<void> Stream::watchdog(std::shared_ptr<Watch> w) {
     while (!w->stopped) {
-        w->timer.expires_at(w->deadline);
+        w->timer.expires_at(std::min(w->deadline, w->command_deadline));
         boost::system::error_code ec;
         co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         if (w->stopped) co_return;
-        if (std::chrono::steady_clock::now() >= w->deadline) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= w->deadline || now >= w->command_deadline) {
             w->timed_out = true;
+            w->command_deadline = std::chrono::steady_clock::time_point::max();
             w->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
             boost::system::error_code ignored;
             if (w->sock) w->sock->cancel(ignored);

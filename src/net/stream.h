@@ -32,6 +32,11 @@ public:
 
     // Idle timeout: the watchdog closes the socket when the deadline passes.
     void set_timeout(std::chrono::seconds t);
+    // A deadline for the command (line) being read, which reads do not move: armed when its
+    // first bytes arrive, disarmed when it is complete. When it passes the watchdog acts as
+    // for the idle timeout (timed_out() turns true). Arming an armed deadline keeps it.
+    void arm_command_deadline(std::chrono::seconds t);
+    void disarm_command_deadline();
     bool timed_out() const { return watch_->timed_out; }
     ~Stream();
     void start_watchdog();
@@ -43,6 +48,7 @@ private:
         explicit Watch(const asio::any_io_executor& ex) : timer(ex) {}
         asio::steady_timer timer;
         std::chrono::steady_clock::time_point deadline;
+        std::chrono::steady_clock::time_point command_deadline = std::chrono::steady_clock::time_point::max();
         tcp::socket* sock = nullptr;
         bool stopped = false;
         bool timed_out = false;

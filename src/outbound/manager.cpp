@@ -667,6 +667,11 @@ void Manager::start() {
 
 void Manager::submit(const std::string& id) { impl_->submit(id); }
 
+bool Manager::holds(const std::string& id) const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->items.count(id) > 0;
+}
+
 void Manager::stop() {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;

@@ -23,6 +23,8 @@ public:
     void start();
     // Thread-safe: an entry whose local targets are done and remote ones pending.
     void submit(const std::string& queue_id);
+    // Thread-safe: whether the entry is scheduled here (for the delivery agent's rescan).
+    bool holds(const std::string& queue_id) const;
     void stop();
 
 private:

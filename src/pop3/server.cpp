@@ -1,6 +1,7 @@
 // POP3 connection handling: reads command lines, runs the Session's steps, writes replies
-// (flushed before every read, which is what PIPELINING needs), enforces the per-IP and
-// per-user connection limits and the idle timeout, streams messages and applies QUIT.
+// (flushed before every read, which is what PIPELINING needs), enforces the per-user
+// connection limit (the per-IP ones are the front door's) and the idle timeout, streams
+// messages and applies QUIT.
 #include "pop3/server.h"
 
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include "core/log.h"
 #include "mailbox/flags.h"
 #include "net/blocking.h"
+#include "net/login_gate.h"
 #include "net/peer.h"
 #include "net/stream.h"
 #include "pop3/proto/limits.h"
@@ -52,8 +54,9 @@ class FileHandle {
 
 class Connection : public std::enable_shared_from_this<Connection> {
   public:
-    Connection(net::tcp::socket sock, Listener listener, ServerContext& ctx)
-        : ctx_(ctx), stream_(std::move(sock), ctx.tls), listener_(listener) {}
+    Connection(net::tcp::socket sock, Listener listener, ServerContext& ctx, std::string ip, net::Ticket ticket)
+        : ctx_(ctx), stream_(std::move(sock), ctx.tls), listener_(listener), ip_(std::move(ip)),
+          ticket_(std::move(ticket)) {}
 
     awaitable<void> run();
 
@@ -73,6 +76,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Listener listener_;
     std::unique_ptr<Session> session_;
     std::string ip_;
+    net::Ticket ticket_;  // the front door's admission, held while the session runs
     std::string in_;
     std::string pending_out_;
     size_t scanned_ = 0;
@@ -129,6 +133,9 @@ awaitable<Next> Connection::read_line() {
         size_t limit = session_->line_limit();
         auto lf = in_.find('\n', scanned_);
         if (lf == std::string::npos) {
+            // However slowly its bytes come, a line has command_deadline to complete.
+            if (!in_.empty())
+                stream_.arm_command_deadline(std::chrono::seconds(session_->settings().command_deadline));
             if (in_.size() > limit + 1) {
                 in_.clear();
                 scanned_ = 0;
@@ -147,6 +154,7 @@ awaitable<Next> Connection::read_line() {
                 }
                 if (stream_.timed_out()) co_return session_->on_timeout();
                 if (ctx_.stopping) co_return session_->on_shutdown();
+                stream_.disarm_command_deadline();
                 co_return session_->on_line_too_long();
             }
             scanned_ = in_.size();
@@ -156,6 +164,7 @@ awaitable<Next> Connection::read_line() {
             lost_ = true;
             co_return Next::Close;
         }
+        stream_.disarm_command_deadline();
         std::string_view line(in_.data(), lf);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         Next next = Next::Line;
@@ -173,9 +182,16 @@ awaitable<Next> Connection::read_line() {
 awaitable<Next> Connection::do_auth() {
     AuthRequest req = session_->auth_request();
     auto snap = ctx_.directory.get();
-    auto login = co_await net::run_blocking(ctx_.blocking, [&snap, &req]() {
-        return auth::authenticate_mail(*snap, req.authzid, req.authcid, req.password);
-    });
+    std::optional<auth::MailLogin> login;
+    // The password-guessing throttle first (docs/security.md): a blocked address is
+    // answered as a failed login without a check.
+    bool turn = co_await net::login_turn(ctx_.throttle, snap->settings, ip_, req.authcid);
+    if (turn) {
+        login = co_await net::run_blocking(ctx_.blocking, [&snap, &req]() {
+            return auth::authenticate_mail(*snap, req.authzid, req.authcid, req.password);
+        });
+        net::login_result(ctx_.throttle, snap->settings, ip_, req.authcid, login.has_value());
+    }
     req.password.assign(req.password.size(), '\0');
     if (!login) {
         asio::steady_timer t(co_await asio::this_coro::executor);
@@ -307,9 +323,6 @@ awaitable<Next> Connection::do_update() {
 
 awaitable<void> Connection::run() {
     auto snap = ctx_.directory.get();
-    auto peer = net::peer_ip(stream_.socket());
-    if (!peer) co_return;
-    ip_ = *peer;
     boost::system::error_code ec;
     auto local = stream_.socket().local_endpoint(ec);
 
@@ -319,9 +332,6 @@ awaitable<void> Connection::run() {
     info.local_ip = ec ? std::string() : net::plain_ip(local.address());
     info.tls_available = listener_ == Listener::Pop3;
     session_ = std::make_unique<Session>(info, snap);
-
-    auto [per_ip, total] = ctx_.conns.add(ip_);
-    net::ConnGuard guard(ctx_.conns, ip_);
 
     auto exec = co_await asio::this_coro::executor;
     std::weak_ptr<Connection> weak = weak_from_this();
@@ -335,11 +345,7 @@ awaitable<void> Connection::run() {
     stream_.start_watchdog();
 
     Next next = Next::Line;
-    if (per_ip > kMaxConnectionsPerIp) {
-        pending_out_ = "-ERR [SYS/TEMP] Too many connections from your IP address.\r\n";
-        log::info("pop3-login", "warning: too many connections from [{}] ({})", ip_, per_ip);
-        next = Next::Close;
-    } else if (listener_ == Listener::Pop3s) {
+    if (listener_ == Listener::Pop3s) {
         if (!co_await stream_.handshake()) {
             log::info("pop3-login", "TLS handshake failed with [{}]", ip_);
             eof_ = true;
@@ -404,27 +410,19 @@ awaitable<void> Connection::run() {
 
 }  // namespace
 
-awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx) {
+std::string refusal(net::Refusal r) {
+    // RFC 2449 §8 / RFC 3206 §4: SYS/TEMP, a transient problem of the server.
+    if (r == net::Refusal::PerIp) return "-ERR [SYS/TEMP] Too many connections from your IP address.\r\n";
+    return "-ERR [SYS/TEMP] Too many connections, try again later.\r\n";
+}
+
+awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx, std::string ip,
+                            net::Ticket ticket) {
     // Replies are written whole; Nagle would hold the tail of each behind a delayed ACK.
     boost::system::error_code ec;
     sock.set_option(net::tcp::no_delay(true), ec);
-    auto c = std::make_shared<Connection>(std::move(sock), listener, ctx);
+    auto c = std::make_shared<Connection>(std::move(sock), listener, ctx, std::move(ip), std::move(ticket));
     co_await c->run();
-}
-
-awaitable<void> accept_loop(net::tcp::acceptor& acc, Listener listener, ServerContext& ctx) {
-    for (;;) {
-        boost::system::error_code ec;
-        net::tcp::socket sock = co_await acc.async_accept(
-            asio::make_strand(acc.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
-            log::info("master", "warning: accept failed: {}", ec.message());
-            continue;
-        }
-        auto ex = sock.get_executor();
-        asio::co_spawn(ex, run_session(std::move(sock), listener, ctx), asio::detached);
-    }
 }
 
 }  // namespace magpie::pop3

@@ -4,8 +4,10 @@
 #pragma once
 #include <atomic>
 
+#include "auth/throttle.h"
 #include "core/config.h"
 #include "mailbox/registry.h"
+#include "net/admission.h"
 #include "net/asio.h"
 #include "net/conn_limits.h"
 #include "net/registry.h"
@@ -21,16 +23,18 @@ struct ServerContext {
     store::SnapshotCache& directory;
     mailbox::Registry& mailboxes;
     SizeCache& sizes;
-    net::ConnCounter& conns;       // POP3 connections per client IP
     net::ConnCounter& user_conns;  // IMAP and POP3 sessions per "user ip"
     net::SessionRegistry& sessions;
     net::ssl::context& tls;
     net::asio::thread_pool& blocking;
     std::atomic<bool>& stopping;
+    auth::LoginThrottle* throttle = nullptr;  // password-guessing throttle; null: none
 };
 
-net::awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx);
-// Accepts connections until the acceptor is closed, one strand per connection.
-net::awaitable<void> accept_loop(net::tcp::acceptor& acc, Listener listener, ServerContext& ctx);
+// Runs one admitted connection (the front door's ticket is held until it ends).
+net::awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx, std::string ip,
+                                 net::Ticket ticket);
+// The -ERR line that refuses a connection over a limit.
+std::string refusal(net::Refusal r);
 
 }  // namespace magpie::pop3

@@ -10,6 +10,7 @@
 #include "admin/service.h"
 #include "api/api.h"
 #include "api/http/server.h"
+#include "core/fault.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "delivery/agent.h"
@@ -24,8 +25,10 @@
 #include "imap/server.h"
 #include "mailbox/registry.h"
 #include "net/asio.h"
+#include "net/blocking.h"
 #include "net/certificate.h"
 #include "net/conn_limits.h"
+#include "net/front_door.h"
 #include "net/registry.h"
 #include "outbound/manager.h"
 #include "pop3/server.h"
@@ -40,36 +43,6 @@ using net::awaitable;
 using net::tcp;
 
 namespace {
-
-awaitable<void> accept_loop(tcp::acceptor& acc, smtp::Listener listener, smtp::ServerContext& ctx) {
-    for (;;) {
-        boost::system::error_code ec;
-        tcp::socket sock = co_await acc.async_accept(asio::make_strand(acc.get_executor()),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
-            log::info("master", "warning: accept failed: {}", ec.message());
-            continue;
-        }
-        auto ex = sock.get_executor();
-        asio::co_spawn(ex, smtp::run_session(std::move(sock), listener, ctx), asio::detached);
-    }
-}
-
-awaitable<void> imap_accept_loop(tcp::acceptor& acc, bool implicit_tls, imap::ServerContext& ctx) {
-    for (;;) {
-        boost::system::error_code ec;
-        tcp::socket sock = co_await acc.async_accept(asio::make_strand(acc.get_executor()),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
-            log::info("master", "warning: accept failed: {}", ec.message());
-            continue;
-        }
-        auto ex = sock.get_executor();
-        asio::co_spawn(ex, imap::run_session(std::move(sock), implicit_tls, ctx), asio::detached);
-    }
-}
 
 awaitable<void> reload_loop(store::SnapshotCache& dir, filter::Greylist& greylist, filter::Antivirus& antivirus,
                             std::atomic<bool>& stopping) {
@@ -100,34 +73,16 @@ awaitable<void> reload_loop(store::SnapshotCache& dir, filter::Greylist& greylis
     }
 }
 
-std::unique_ptr<tcp::acceptor> open_acceptor(asio::io_context& io, const std::string& addr) {
-    auto hp = parse_host_port(addr);
-    if (!hp) throw std::runtime_error("bad listen address " + addr);
-    auto ip = asio::ip::make_address(hp->host);
-    tcp::endpoint ep(ip, hp->port);
-    auto acc = std::make_unique<tcp::acceptor>(io);
-    acc->open(ep.protocol());
-    acc->set_option(asio::socket_base::reuse_address(true));
-    if (ip.is_v6()) acc->set_option(asio::ip::v6_only(true));
-    acc->bind(ep);
-    acc->listen(asio::socket_base::max_listen_connections);
-    return acc;
-}
-
 // Stops accepting, interrupts idle sessions and lets busy ones finish their step (a commit
 // in progress completes and is answered), then stops the io_context.
 awaitable<void> shutdown_on_signal(asio::signal_set& signals, asio::io_context& io,
-                                   std::vector<std::unique_ptr<tcp::acceptor>>& acceptors,
-                                   net::SessionRegistry& sessions, std::atomic<bool>& stopping) {
+                                   net::FrontDoor& front_door, net::SessionRegistry& sessions, std::atomic<bool>& stopping) {
     boost::system::error_code ec;
     int sig = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     log::info("master", "signal {} received, stopping", sig);
     stopping = true;
-    for (auto& a : acceptors) {
-        boost::system::error_code ignored;
-        a->close(ignored);
-    }
+    front_door.close();
     sessions.interrupt_all();
     asio::steady_timer t(io);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -136,6 +91,30 @@ awaitable<void> shutdown_on_signal(asio::signal_set& signals, asio::io_context& 
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     io.stop();
+}
+
+// Every queue_rescan_interval, the delivery agent looks through queue/active for entries
+// nobody scheduled (a hand-off lost to a bug) and takes them; see Agent::rescan.
+awaitable<void> queue_rescan_loop(store::SnapshotCache& dir, delivery::Agent& agent, asio::thread_pool& blocking,
+                                  std::atomic<bool>& stopping) {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    auto last = std::chrono::steady_clock::now();
+    while (!stopping) {
+        t.expires_after(std::chrono::seconds(1));
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        auto every = std::chrono::seconds(std::max<int64_t>(1, dir.get()->settings.queue_rescan_interval));
+        if (stopping || std::chrono::steady_clock::now() - last < every) continue;
+        last = std::chrono::steady_clock::now();
+        co_await net::run_blocking(blocking, [&agent]() {
+            try {
+                return agent.rescan();
+            } catch (const std::exception& e) {
+                log::info("local", "warning: queue rescan failed: {}", e.what());
+                return size_t{0};
+            }
+        });
+    }
 }
 
 // The SMTP RCPT-time quota check answers from the cached usage; a walk that is due runs on
@@ -159,6 +138,22 @@ smtp::UsagePeek usage_peek(mailbox::Registry& registry, asio::thread_pool& block
     };
 }
 
+// The front door's limits from the current settings: each port class's own, and the
+// descriptors left for connections once the reserve is set aside.
+net::AdmissionLimits admission_limits(const store::Settings& s, int64_t open_files) {
+    net::AdmissionLimits l;
+    l.cls[static_cast<size_t>(net::PortClass::Mx)] = {s.smtp_max_connections, s.smtp_max_connections_per_ip};
+    l.cls[static_cast<size_t>(net::PortClass::Submission)] = {s.submission_max_connections,
+                                                              s.submission_max_connections_per_ip};
+    l.cls[static_cast<size_t>(net::PortClass::Mail)] = {s.mail_max_connections, s.mail_max_connections_per_ip};
+    // The API answers clients over api_max_connections with its own 503; beyond twice that
+    // the front door closes them without a word.
+    const int64_t api = 2 * s.api_max_connections + 16;
+    l.cls[static_cast<size_t>(net::PortClass::Admin)] = {api, api};
+    l.fd_budget = std::max<int64_t>(0, open_files - s.open_files_reserve);
+    return l;
+}
+
 }  // namespace
 
 int serve(const Config& cfg) {
@@ -167,6 +162,8 @@ int serve(const Config& cfg) {
     fs::make_dirs(cfg.queue_dir());
     log::open_file(cfg.log_dir() + "/maillog");
     log::info("master", "starting Magpie on {} (data {})", cfg.hostname, cfg.data_dir);
+    const int64_t open_files = net::raise_open_file_limit();
+    log::info("master", "open files limit {}", open_files);
 
     store::SnapshotCache directory(cfg.db_path());
     log::info("master", "configuration loaded (generation {})", directory.get()->generation);
@@ -192,12 +189,18 @@ int serve(const Config& cfg) {
          }});
     dns::Resolver resolver(io, cfg.dns_resolver);
     outbound::Manager outbound(io, blocking, cfg, directory, agent, resolver);
-    agent.set_remote_handler([&outbound](const std::string& id) { outbound.submit(id); });
+    agent.set_remote_handler([&outbound](const std::string& id) {
+        if (fault::drop_handoff("remote")) {
+            log::info("qmgr", "{}: fault injection: hand-off dropped", id);
+            return;
+        }
+        outbound.submit(id);
+    });
+    agent.set_held_elsewhere([&outbound](const std::string& id) { return outbound.holds(id); });
     outbound.start();
     agent.start();
 
     std::atomic<bool> stopping{false};
-    net::ConnCounter conns;
     net::SessionRegistry sessions;
     fs::make_dirs(cfg.data_dir + "/filter");
     filter::Greylist greylist(cfg.data_dir + "/filter/greylist");
@@ -233,51 +236,66 @@ int serve(const Config& cfg) {
             v.add("BAYES_AUTOLEARN", 0, std::string("failed: ") + e.what());
         }
     };
-    smtp::ServerContext ctx{cfg,      directory, agent,
-                            conns,    sessions,  tls,
-                            blocking, stopping,  usage_peek(registry, blocking), checks};
-    net::ConnCounter mail_conns, user_conns;
-    imap::ServerContext imap_ctx{cfg, directory, registry, mail_conns, user_conns, sessions, tls, blocking, stopping, &bayes};
-
-    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-    const std::pair<const char*, smtp::Listener> smtp_listeners[] = {{"smtp", smtp::Listener::Smtp},
-                                                                     {"submission", smtp::Listener::Submission},
-                                                                     {"submissions", smtp::Listener::Submissions}};
-    for (auto& [name, kind] : smtp_listeners) {
-        auto it = cfg.listen.find(name);
-        if (it == cfg.listen.end()) continue;
-        for (auto& addr : it->second) {
-            acceptors.push_back(open_acceptor(io, addr));
-            asio::co_spawn(io, accept_loop(*acceptors.back(), kind, ctx), asio::detached);
-            log::info("master", "{} listening on {}", name, addr);
-        }
-    }
-    for (auto& [name, implicit_tls] : {std::pair{"imap", false}, std::pair{"imaps", true}}) {
-        auto it = cfg.listen.find(name);
-        if (it == cfg.listen.end()) continue;
-        for (auto& addr : it->second) {
-            acceptors.push_back(open_acceptor(io, addr));
-            asio::co_spawn(io, imap_accept_loop(*acceptors.back(), implicit_tls, imap_ctx), asio::detached);
-            log::info("master", "{} listening on {}", name, addr);
-        }
-    }
+    smtp::ServerContext ctx{cfg,      directory, agent, sessions, tls, blocking, stopping,
+                            usage_peek(registry, blocking), checks};
+    auth::LoginThrottle throttle;  // shared by SMTP AUTH, IMAP and POP3 (docs/security.md)
+    ctx.throttle = &throttle;
+    net::ConnCounter user_conns;
+    imap::ServerContext imap_ctx{cfg, directory, registry, user_conns, sessions, tls, blocking, stopping, &bayes};
     // POP3 (docs/pop3.md): STLS on pop3, implicit TLS on pop3s.
-    net::ConnCounter pop3_conns;
     pop3::SizeCache pop3_sizes;
-    pop3::ServerContext pop3_ctx{cfg,        directory, registry, pop3_sizes, pop3_conns,
-                                 user_conns, sessions,  tls,      blocking,   stopping};
-    const std::pair<const char*, pop3::Listener> pop3_listeners[] = {
-        {"pop3", pop3::Listener::Pop3}, {"pop3s", pop3::Listener::Pop3s}};
-    for (auto& [name, kind] : pop3_listeners) {
+    pop3::ServerContext pop3_ctx{cfg, directory, registry, pop3_sizes, user_conns, sessions, tls, blocking, stopping};
+    imap_ctx.throttle = &throttle;
+    pop3_ctx.throttle = &throttle;
+
+    // Every listener goes through the one front door (docs/security.md).
+    net::FrontDoor front_door(io, [&directory, open_files]() {
+        return admission_limits(directory.get()->settings, open_files);
+    });
+    auto open_doors = [&](const char* name, net::PortClass cls, const char* component, bool implicit_tls,
+                          std::function<std::string(net::Refusal, const std::string&)> refusal,
+                          std::function<void(tcp::socket, std::string, net::Ticket)> start) {
         auto it = cfg.listen.find(name);
-        if (it == cfg.listen.end()) continue;
+        if (it == cfg.listen.end()) return;
+        if (implicit_tls) refusal = nullptr;  // no handshake is spent on a refused client
         for (auto& addr : it->second) {
-            acceptors.push_back(open_acceptor(io, addr));
-            asio::co_spawn(io, pop3::accept_loop(*acceptors.back(), kind, pop3_ctx),
-                           asio::detached);
-            log::info("master", "{} listening on {}", name, addr);
+            net::Door d{name, addr, cls, component, refusal, start};
+            front_door.open(std::move(d));
         }
-    }
+    };
+    auto smtp_refusal = [&cfg](net::Refusal r, const std::string& ip) { return smtp::refusal(r, cfg.hostname, ip); };
+    auto smtp_start = [&ctx](smtp::Listener kind) {
+        return [&ctx, kind](tcp::socket sock, std::string ip, net::Ticket t) {
+            auto ex = sock.get_executor();
+            asio::co_spawn(ex, smtp::run_session(std::move(sock), kind, ctx, std::move(ip), std::move(t)),
+                           asio::detached);
+        };
+    };
+    open_doors("smtp", net::PortClass::Mx, "smtpd", false, smtp_refusal, smtp_start(smtp::Listener::Smtp));
+    open_doors("submission", net::PortClass::Submission, "submission", false, smtp_refusal,
+               smtp_start(smtp::Listener::Submission));
+    open_doors("submissions", net::PortClass::Submission, "submissions", true, smtp_refusal,
+               smtp_start(smtp::Listener::Submissions));
+    auto imap_refusal = [](net::Refusal r, const std::string&) { return imap::refusal(r); };
+    auto imap_start = [&imap_ctx](bool implicit_tls) {
+        return [&imap_ctx, implicit_tls](tcp::socket sock, std::string ip, net::Ticket t) {
+            auto ex = sock.get_executor();
+            asio::co_spawn(ex, imap::run_session(std::move(sock), implicit_tls, imap_ctx, std::move(ip), std::move(t)),
+                           asio::detached);
+        };
+    };
+    open_doors("imap", net::PortClass::Mail, "imap-login", false, imap_refusal, imap_start(false));
+    open_doors("imaps", net::PortClass::Mail, "imap-login", true, imap_refusal, imap_start(true));
+    auto pop3_refusal = [](net::Refusal r, const std::string&) { return pop3::refusal(r); };
+    auto pop3_start = [&pop3_ctx](pop3::Listener kind) {
+        return [&pop3_ctx, kind](tcp::socket sock, std::string ip, net::Ticket t) {
+            auto ex = sock.get_executor();
+            asio::co_spawn(ex, pop3::run_session(std::move(sock), kind, pop3_ctx, std::move(ip), std::move(t)),
+                           asio::detached);
+        };
+    };
+    open_doors("pop3", net::PortClass::Mail, "pop3-login", false, pop3_refusal, pop3_start(pop3::Listener::Pop3));
+    open_doors("pop3s", net::PortClass::Mail, "pop3-login", true, pop3_refusal, pop3_start(pop3::Listener::Pop3s));
 
     // The admin HTTP API (docs/api.md) on [listen] http and https.
     admin::Service api_service(cfg.db_path());
@@ -286,8 +304,24 @@ int serve(const Config& cfg) {
         return static_cast<int64_t>(registry.usage(user)->get().bytes);
     };
     api::HttpContext http_ctx{http_api, directory, tls, sessions, blocking, stopping};
-    api::start_http_listeners(io, cfg, http_ctx, acceptors,
-                              [&io](const std::string& addr) { return open_acceptor(io, addr); });
+    auto http_start = [&http_ctx](bool use_tls) {
+        return [&http_ctx, use_tls](tcp::socket sock, std::string, net::Ticket t) {
+            api::start_connection(std::move(sock), use_tls, http_ctx, std::move(t));
+        };
+    };
+    // Over-limit API clients get the API's own 503 (api_max_connections); the admin class of
+    // the front door bounds only its share of the descriptors. Plain HTTP: loopback only.
+    if (auto it = cfg.listen.find("http"); it != cfg.listen.end()) {
+        for (auto& addr : it->second) {
+            if (!api::plain_http_allowed(addr)) {
+                log::info("master", "warning: listener http on {} is not a loopback address; plain HTTP "
+                          "is only served on loopback (use https), not started", addr);
+                continue;
+            }
+            front_door.open(net::Door{"http", addr, net::PortClass::Admin, "http", nullptr, http_start(false)});
+        }
+    }
+    open_doors("https", net::PortClass::Admin, "http", true, nullptr, http_start(true));
 
     for (auto& [name, addrs] : cfg.listen) {
         if (name == "http" || name == "https") continue;
@@ -296,10 +330,11 @@ int serve(const Config& cfg) {
         log::info("master", "warning: listener {} is not available in this version, not started", name);
     }
     asio::co_spawn(io, reload_loop(directory, greylist, antivirus, stopping), asio::detached);
+    asio::co_spawn(io, queue_rescan_loop(directory, agent, blocking, stopping), asio::detached);
     asio::co_spawn(io, junk_expiry_loop(cfg, directory, registry, blocking, stopping), asio::detached);
 
     asio::signal_set signals(io, SIGTERM, SIGINT);
-    asio::co_spawn(io, shutdown_on_signal(signals, io, acceptors, sessions, stopping), asio::detached);
+    asio::co_spawn(io, shutdown_on_signal(signals, io, front_door, sessions, stopping), asio::detached);
     std::signal(SIGPIPE, SIG_IGN);
 
     std::vector<std::thread> pool;

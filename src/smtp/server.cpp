@@ -1,6 +1,7 @@
 // SMTP connection handling: reads lines and message bodies, runs the Session's steps,
 // writes replies (flushed before every read, which is what PIPELINING needs), enforces
-// connection limits and the idle timeout, and commits messages to the queue.
+// the idle timeout, and commits messages to the queue. Connection limits are the front
+// door's (net/front_door.h); refusal() is SMTP's answer to a refused connection.
 #include "smtp/server.h"
 
 #include <ctime>
@@ -8,6 +9,7 @@
 #include "auth/authenticator.h"
 #include "core/log.h"
 #include "net/blocking.h"
+#include "net/login_gate.h"
 #include "net/peer.h"
 #include "net/stream.h"
 #include "queue/quarantine_notice.h"
@@ -26,8 +28,9 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Connection(net::tcp::socket sock, Listener listener, ServerContext& ctx)
-        : ctx_(ctx), stream_(std::move(sock), ctx.tls), listener_(listener) {}
+    Connection(net::tcp::socket sock, Listener listener, ServerContext& ctx, std::string ip, net::Ticket ticket)
+        : ctx_(ctx), stream_(std::move(sock), ctx.tls), listener_(listener), ip_(std::move(ip)),
+          ticket_(std::move(ticket)) {}
 
     awaitable<void> run();
 
@@ -51,6 +54,7 @@ private:
     Listener listener_;
     std::unique_ptr<Session> session_;
     std::string ip_;
+    net::Ticket ticket_;  // the front door's admission, held while the session runs
     std::string in_;
     std::string pending_out_;
     bool eof_ = false;
@@ -301,9 +305,16 @@ awaitable<Next> Connection::do_commit() {
 awaitable<Next> Connection::do_auth() {
     AuthRequest req = session_->auth_request();
     auto snap = ctx_.directory.get();
-    auto user = co_await net::run_blocking(ctx_.blocking, [&snap, &req]() {
-        return auth::authenticate(*snap, req.login, req.password);
-    });
+    std::optional<std::string> user;
+    // The password-guessing throttle first (docs/security.md): a blocked address is
+    // answered as a failed login without a check.
+    bool turn = co_await net::login_turn(ctx_.throttle, snap->settings, ip_, req.login);
+    if (turn) {
+        user = co_await net::run_blocking(ctx_.blocking, [&snap, &req]() {
+            return auth::authenticate(*snap, req.login, req.password);
+        });
+        net::login_result(ctx_.throttle, snap->settings, ip_, req.login, user.has_value());
+    }
     if (!user) {
         asio::steady_timer t(co_await asio::this_coro::executor);
         t.expires_after(std::chrono::milliseconds(session_->auth_failure_delay_ms()));
@@ -316,10 +327,6 @@ awaitable<Next> Connection::do_auth() {
 awaitable<void> Connection::run() {
     auto snap = ctx_.directory.get();
     auto& settings = snap->settings;
-    auto peer = net::peer_ip(stream_.socket());
-    if (!peer) co_return;
-    ip_ = *peer;
-
     SessionInfo info;
     info.listener = listener_;
     info.hostname = ctx_.cfg.hostname;
@@ -328,8 +335,6 @@ awaitable<void> Connection::run() {
     session_ = std::make_unique<Session>(info, snap);
     if (ctx_.usage_peek) session_->set_usage_peek(ctx_.usage_peek);
 
-    auto [per_ip, total] = ctx_.conns.add(ip_);
-    net::ConnGuard guard(ctx_.conns, ip_);
     const char* name = log_name();
     log::info(name, "connect from [{}]", ip_);
 
@@ -345,15 +350,7 @@ awaitable<void> Connection::run() {
     stream_.start_watchdog();
 
     Next next = Next::Line;
-    if (total > settings.smtp_max_connections) {
-        pending_out_ = "421 4.3.2 " + ctx_.cfg.hostname + " Error: too many connections\r\n";
-        log::info(name, "warning: too many connections (total {}), rejecting [{}]", total, ip_);
-        next = Next::Close;
-    } else if (per_ip > settings.smtp_max_connections_per_ip) {
-        pending_out_ = "421 4.7.0 " + ctx_.cfg.hostname + " Error: too many connections from " + ip_ + "\r\n";
-        log::info(name, "warning: too many connections from [{}] ({})", ip_, per_ip);
-        next = Next::Close;
-    } else if (listener_ == Listener::Submissions) {
+    if (listener_ == Listener::Submissions) {
         if (!co_await stream_.handshake()) {
             log::info(name, "TLS handshake failed with [{}]", ip_);
             next = Next::Close;
@@ -374,6 +371,8 @@ awaitable<void> Connection::run() {
             case Next::AuthLine: {
                 auto lf = in_.find('\n', scanned);
                 if (lf == std::string::npos) {
+                    // However slowly its bytes come, a line has command_deadline to complete.
+                    if (!in_.empty()) stream_.arm_command_deadline(std::chrono::seconds(settings.command_deadline));
                     int64_t limit = settings.smtp_line_length_limit;
                     if (static_cast<int64_t>(in_.size()) > limit) {
                         // Drop the rest of this overlong line, then answer once.
@@ -392,6 +391,11 @@ awaitable<void> Connection::run() {
                             next = Next::Close;
                             break;
                         }
+                        if (stream_.timed_out()) {
+                            next = session_->on_timeout();
+                            break;
+                        }
+                        stream_.disarm_command_deadline();
                         session_->set_snapshot(ctx_.directory.get());
                         next = session_->on_line_too_long();
                         break;
@@ -407,6 +411,7 @@ awaitable<void> Connection::run() {
                     }
                     continue;
                 }
+                stream_.disarm_command_deadline();
                 std::string_view line(in_.data(), lf);
                 if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
                 if (static_cast<int64_t>(line.size()) > settings.smtp_line_length_limit) {
@@ -457,8 +462,14 @@ awaitable<void> Connection::run() {
 
 }  // namespace
 
-awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx) {
-    auto c = std::make_shared<Connection>(std::move(sock), listener, ctx);
+std::string refusal(net::Refusal r, const std::string& hostname, const std::string& ip) {
+    if (r == net::Refusal::PerIp) return "421 4.7.0 " + hostname + " Error: too many connections from " + ip + "\r\n";
+    return "421 4.3.2 " + hostname + " Error: too many connections\r\n";
+}
+
+awaitable<void> run_session(net::tcp::socket sock, Listener listener, ServerContext& ctx, std::string ip,
+                            net::Ticket ticket) {
+    auto c = std::make_shared<Connection>(std::move(sock), listener, ctx, std::move(ip), std::move(ticket));
     co_await c->run();
 }
 

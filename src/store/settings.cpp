@@ -84,9 +84,41 @@ const std::vector<Field>& fields() {
         int_field("smtp_recipient_limit", T::Int, &S::smtp_recipient_limit, "1000",
                   "Recipients per message; 452 4.5.3 above it."),
         int_field("smtp_max_connections_per_ip", T::Int, &S::smtp_max_connections_per_ip, "50",
-                  "Concurrent SMTP connections from one IP address; 421 4.7.0 above it."),
+                  "Concurrent connections to port 25 from one IP address; 421 4.7.0 above it."),
         int_field("smtp_max_connections", T::Int, &S::smtp_max_connections, "2000",
-                  "Concurrent SMTP connections in total; 421 4.3.2 above it."),
+                  "Concurrent connections to port 25 in total; 421 4.3.2 above it."),
+        int_field("submission_max_connections_per_ip", T::Int, &S::submission_max_connections_per_ip,
+                  "50", "Concurrent connections to the submission ports (587, 465) from one IP address; "
+                  "421 4.7.0 above it."),
+        int_field("submission_max_connections", T::Int, &S::submission_max_connections, "1000",
+                  "Concurrent connections to the submission ports (587, 465) in total; 421 4.3.2 above it."),
+        int_field("mail_max_connections_per_ip", T::Int, &S::mail_max_connections_per_ip, "100",
+                  "Concurrent IMAP and POP3 connections from one IP address, logged in or not; "
+                  "* BYE / -ERR [SYS/TEMP] above it."),
+        int_field("mail_max_connections", T::Int, &S::mail_max_connections, "2000",
+                  "Concurrent IMAP and POP3 connections in total; * BYE / -ERR [SYS/TEMP] above it."),
+        int_field("open_files_reserve", T::Int, &S::open_files_reserve, "128",
+                  "File descriptors never given to client connections (kept for queue files, "
+                  "mailboxes, the database and logs)."),
+        int_field("auth_throttle_free_failures", T::Int, &S::auth_throttle_free_failures, "3",
+                  "Failed logins (SMTP AUTH, IMAP, POP3) from one address answered without delay; "
+                  "after them each attempt from that address waits its turn."),
+        int_field("auth_throttle_delay_ms", T::Int, &S::auth_throttle_delay_ms, "500",
+                  "Spacing of login attempts after the free failures, in milliseconds, doubling per "
+                  "further failure; shared by all connections and protocols of the address."),
+        int_field("auth_throttle_max_delay_ms", T::Int, &S::auth_throttle_max_delay_ms, "15000",
+                  "Longest spacing of login attempts from one address, in milliseconds."),
+        int_field("auth_block_failures", T::Int, &S::auth_block_failures, "30",
+                  "Failed logins from one address (within 15 quiet minutes) before it is blocked; "
+                  "trusted_networks are exempt from the throttle."),
+        int_field("auth_block_time", T::Int, &S::auth_block_time, "600",
+                  "Seconds a blocked address has every login answered as failed without a check."),
+        int_field("command_deadline", T::Int, &S::command_deadline, "60",
+                  "Seconds a client may take to send one command line (SMTP, POP3; IMAP before login: "
+                  "the whole command), however slowly the bytes come; then the idle-timeout reply and close."),
+        int_field("imap_login_max_command", T::Size, &S::imap_login_max_command, "8192",
+                  "Largest IMAP command before login, literals included, in bytes; BAD [TOOBIG] and "
+                  "close above it."),
         int_field("smtp_max_auth_failures", T::Int, &S::smtp_max_auth_failures, "3",
                   "Failed AUTH attempts per session before 421 4.7.0 and disconnect."),
         int_field("smtp_auth_failure_delay_ms", T::Int, &S::smtp_auth_failure_delay_ms, "1000",
@@ -234,6 +266,9 @@ const std::vector<Field>& fields() {
                   "First retry delay after a temporary failure, in seconds; doubles per attempt."),
         int_field("queue_retry_max", T::Int, &S::queue_retry_max, "4000",
                   "Longest retry delay, in seconds."),
+        int_field("queue_rescan_interval", T::Int, &S::queue_rescan_interval, "60",
+                  "Seconds between looks through queue/active for messages nobody has scheduled "
+                  "(a lost hand-off); each one found is logged and delivered."),
         int_field("smtp_outbound_port", T::Int, &S::smtp_outbound_port, "25",
                   "TCP port used for delivery to MX hosts."),
         int_field("smtp_connect_timeout", T::Int, &S::smtp_connect_timeout, "30",

@@ -49,8 +49,21 @@ struct Settings {
     int64_t smtp_data_line_limit = 65536;          // one message line in DATA
     int64_t smtp_header_size_limit = 1024 * 1024;  // header section, 552 5.3.4 above it
     int64_t smtp_recipient_limit = 1000;           // per message, 452 4.5.3 above it
-    int64_t smtp_max_connections_per_ip = 50;      // 421 4.7.0 above it
-    int64_t smtp_max_connections = 2000;           // whole server, 421 4.3.2 above it
+    int64_t smtp_max_connections_per_ip = 50;      // port 25, 421 4.7.0 above it
+    int64_t smtp_max_connections = 2000;           // port 25 in all, 421 4.3.2 above it
+    int64_t submission_max_connections_per_ip = 50;  // 587+465, 421 4.7.0 above it
+    int64_t submission_max_connections = 1000;       // 587+465 in all, 421 4.3.2 above it
+    int64_t mail_max_connections_per_ip = 100;       // IMAP+POP3, BYE / -ERR [SYS/TEMP]
+    int64_t mail_max_connections = 2000;             // IMAP+POP3 in all
+    int64_t open_files_reserve = 128;                // descriptors never given to connections
+    // Password-guessing throttle (auth/throttle.h); trusted_networks are exempt.
+    int64_t auth_throttle_free_failures = 3;   // failures per address without a delay
+    int64_t auth_throttle_delay_ms = 500;      // first delay, doubling per failure
+    int64_t auth_throttle_max_delay_ms = 15000;
+    int64_t auth_block_failures = 30;          // then the address is blocked
+    int64_t auth_block_time = 600;             // seconds
+    int64_t command_deadline = 60;        // seconds to send one command line (IMAP: before login)
+    int64_t imap_login_max_command = 8192;  // bytes of one IMAP command before login, literals included
     int64_t smtp_max_auth_failures = 3;            // then 421 4.7.0 and disconnect
     int64_t smtp_auth_failure_delay_ms = 1000;     // before each failed-AUTH reply
     int64_t smtp_idle_timeout = 300;               // seconds without a command: 421 4.4.2
@@ -62,6 +75,7 @@ struct Settings {
     int64_t delay_warning_time = 14400;   // seconds; NOTIFY=DELAY gets one warning then
     int64_t queue_retry_min = 300;        // seconds, doubling per attempt
     int64_t queue_retry_max = 4000;       // seconds
+    int64_t queue_rescan_interval = 60;   // seconds between looks for unscheduled queue entries
     int64_t smtp_outbound_port = 25;      // port for MX delivery
     int64_t smtp_connect_timeout = 30;    // seconds
     int64_t smtp_command_timeout = 300;   // seconds per reply

@@ -332,6 +332,7 @@ class Magpie:
         self._threads = threads
         self._dns = dns_resolver or HOST + ":" + str(free_port())
         self._api = api  # also listen on http and https (the admin API, test_api.py)
+        self.preexec_fn = None  # run in the child before exec (e.g. resource limits)
         self.base.mkdir(parents=True, exist_ok=True)
         self._new_ports()
 
@@ -445,7 +446,7 @@ class Magpie:
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         self.proc = subprocess.Popen([MAGPIE_BIN, "-c", str(self.config), "serve"], stdout=out,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True, env=env)
+                                     start_new_session=True, env=env, preexec_fn=self.preexec_fn)
         out.close()
 
         def ready():

@@ -131,7 +131,8 @@ awaitable<void> serve_requests(Stream& s, beast::tcp_stream& tcp, const std::str
     }
 }
 
-awaitable<void> run_connection(tcp::socket sock, bool use_tls, HttpContext& ctx) {
+// `ticket` is the front door's admission, held for as long as the connection runs.
+awaitable<void> run_connection(tcp::socket sock, bool use_tls, HttpContext& ctx, net::Ticket ticket) {
     auto ip = net::peer_ip(sock);
     if (!ip) co_return;
     auto [per_ip, total] = ctx.conns.add(*ip);
@@ -177,21 +178,6 @@ awaitable<void> run_connection(tcp::socket sock, bool use_tls, HttpContext& ctx)
     ctx.sessions.remove(reg);
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acc, bool use_tls, HttpContext& ctx) {
-    for (;;) {
-        boost::system::error_code ec;
-        tcp::socket sock = co_await acc.async_accept(asio::make_strand(acc.get_executor()),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
-            log::info("master", "warning: accept failed: {}", ec.message());
-            continue;
-        }
-        auto ex = sock.get_executor();
-        asio::co_spawn(ex, run_connection(std::move(sock), use_tls, ctx), asio::detached);
-    }
-}
-
 bool loopback(const std::string& addr) {
     auto hp = parse_host_port(addr);
     if (!hp) return false;
@@ -202,25 +188,11 @@ bool loopback(const std::string& addr) {
 
 }  // namespace
 
-void start_http_listeners(asio::io_context& io, const Config& cfg, HttpContext& ctx,
-                          std::vector<std::unique_ptr<tcp::acceptor>>& acceptors,
-                          const OpenAcceptor& open) {
-    for (auto [name, use_tls] : {std::pair{"http", false}, std::pair{"https", true}}) {
-        auto it = cfg.listen.find(name);
-        if (it == cfg.listen.end()) continue;
-        for (auto& addr : it->second) {
-            if (!use_tls && !loopback(addr)) {
-                log::info("master",
-                          "warning: listener http on {} is not a loopback address; plain HTTP "
-                          "is only served on loopback (use https), not started",
-                          addr);
-                continue;
-            }
-            acceptors.push_back(open(addr));
-            asio::co_spawn(io, accept_loop(*acceptors.back(), use_tls, ctx), asio::detached);
-            log::info("master", "{} listening on {}", name, addr);
-        }
-    }
+void start_connection(tcp::socket sock, bool use_tls, HttpContext& ctx, net::Ticket ticket) {
+    auto ex = sock.get_executor();
+    asio::co_spawn(ex, run_connection(std::move(sock), use_tls, ctx, std::move(ticket)), asio::detached);
 }
+
+bool plain_http_allowed(const std::string& addr) { return loopback(addr); }
 
 }  // namespace magpie::api

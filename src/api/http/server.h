@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "net/admission.h"
 #include "net/asio.h"
 #include "net/conn_limits.h"
 #include "net/registry.h"
@@ -35,12 +36,11 @@ struct HttpContext {
     net::ConnCounter conns{};
 };
 
-using OpenAcceptor = std::function<std::unique_ptr<net::tcp::acceptor>(const std::string&)>;
+// Runs the API on a connection the front door admitted (net/front_door.h), with TLS on
+// https; the ticket is released when the connection ends.
+void start_connection(net::tcp::socket sock, bool use_tls, HttpContext& ctx, net::Ticket ticket);
 
-// Opens every address of [listen] http and https and starts their accept loops; an http
-// address that is not loopback is refused (logged, not started). Logs "NAME listening on".
-void start_http_listeners(net::asio::io_context& io, const Config& cfg, HttpContext& ctx,
-                          std::vector<std::unique_ptr<net::tcp::acceptor>>& acceptors,
-                          const OpenAcceptor& open);
+// Whether plain HTTP may listen on `addr`: loopback addresses only.
+bool plain_http_allowed(const std::string& addr);
 
 }  // namespace magpie::api

@@ -317,6 +317,7 @@ Step Session::finish_login(const std::string& tag, std::string_view authzid,
                            std::string_view authcid, std::string_view password,
                            const std::string& method, std::string& out) {
     auto s = snap();
+    last_login_ = std::string(authcid);
     auto who = auth::authenticate_mail(*s, authzid, authcid, password);
     if (!who) {
         ++auth_failures_;

@@ -79,6 +79,9 @@ class Session {
 
     void tls_started() { env_.tls = true; }
     bool authenticated() const { return !user_.empty(); }
+    // Failed logins so far, and the login name of the last attempt (for the throttle).
+    int auth_failures() const { return auth_failures_; }
+    const std::string& last_login() const { return last_login_; }
     const std::string& user() const { return user_; }
     // Largest literal the reader should accept.
     size_t max_literal() const;
@@ -161,6 +164,7 @@ class Session {
     std::string master_;  // master user who logged in for user_, or ""
     bool slot_taken_ = false;
     int auth_failures_ = 0;
+    std::string last_login_;
     bool condstore_ = false, qresync_ = false, rev2_ = false;
     bool id_logged_ = false;  // the first ID of a connection is logged, later ones are not
     std::shared_ptr<mailbox::Store> store_;

@@ -12,9 +12,6 @@ inline constexpr size_t kMaxCommandLine = 255;
 inline constexpr size_t kMaxSaslLine = 8192;
 // Unknown, malformed or out-of-state commands before "-ERR Too many bad commands" and close.
 inline constexpr int kMaxBadCommands = 20;
-// Concurrent POP3 connections from one client IP (the per-user limit is the setting
-// mail_max_connections_per_user_ip).
-inline constexpr int64_t kMaxConnectionsPerIp = 50;
 // Bytes read from a message file and written to the client per step of RETR/TOP.
 inline constexpr size_t kSendChunk = 64 * 1024;
 // Message sizes remembered across sessions (see SizeCache); the cache starts over above it.
