@@ -27,6 +27,13 @@ build=${MAGPIE_TEST_BUILD:-build-asan}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAGPIE_SANITIZE=ON -DMAGPIE_TESTS=ON >/dev/null
 ninja -C "$build" magpie magpie_unit
 stage_done "build (ASan+UBSan)"
+# The same source without sanitizers, for the e2e tests a sanitizer runtime cannot take
+# part in (running out of file descriptors: test_hostile.py).
+plain=${MAGPIE_PLAIN_BUILD:-build-plain}
+cmake -S . -B "$plain" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAGPIE_TESTS=OFF >/dev/null
+ninja -C "$plain" magpie
+export MAGPIE_PLAIN_BIN="$root/$plain/magpie"
+stage_done "build (plain)"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 # libclamav keeps some one-time allocations to the end of the process (tests/lsan.supp).
