@@ -3,6 +3,7 @@
 #include "api/api.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 
 #include "admin/service.h"
 #include "api/target.h"
@@ -11,6 +12,21 @@ namespace magpie::api {
 namespace json = boost::json;
 
 namespace {
+
+// Whether every number in `v` is finite (the parser turns 1e400 into infinity, which has no
+// JSON form: echoing it back in a 422 would make the answer invalid JSON).
+bool all_finite(const json::value& v) {
+    if (auto* d = v.if_double()) return std::isfinite(*d);
+    if (auto* a = v.if_array()) {
+        for (auto& e : *a)
+            if (!all_finite(e)) return false;
+    }
+    if (auto* o = v.if_object()) {
+        for (auto& [k, e] : *o)
+            if (!all_finite(e)) return false;
+    }
+    return true;
+}
 
 // The body as audited: every field whose name holds "password" masked.
 void mask_secrets(json::value& v) {
@@ -116,6 +132,8 @@ Response Api::run(const Request& req, const Route& route,
         boost::system::error_code ec;
         auto parsed = json::parse(req.body, ec);
         if (ec) return error_reply(400, "malformed_json", "the body is not JSON: " + ec.message());
+        if (!all_finite(parsed))  // 1e400: RFC 8259 §6 leaves it to us; it has no JSON form
+            return error_reply(400, "malformed_json", "the body has a number out of range");
         if (!parsed.is_object())
             return error_reply(400, "body_not_object", "the body must be a JSON object");
         body = std::move(parsed);

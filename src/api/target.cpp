@@ -1,6 +1,8 @@
 // Request-target parsing: path segments and query parameters, percent-decoded.
 #include "api/target.h"
 
+#include "mime/charset.h"
+
 namespace magpie::api {
 namespace {
 
@@ -30,6 +32,9 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_space) {
         if (c == '\0') return std::nullopt;
         out += c;
     }
+    // RFC 3986 §2.5: percent-encoded octets of text are UTF-8. Anything else is refused
+    // here, so no name the API echoes back (errors, audit) can make its JSON invalid.
+    if (!mime::is_valid_utf8(out)) return std::nullopt;
     return out;
 }
 

@@ -35,6 +35,15 @@ TEST(ApiTarget, PathTricksRefused) {
     EXPECT_EQ(parse_target("/a/b%2Fc")->segments.back(), "b/c");
 }
 
+// Found by fuzz_api_request: a name that is not UTF-8 (raw or percent-encoded) was echoed
+// into an error body, which then was not valid JSON. Such targets are refused (400).
+TEST(ApiTarget, NonUtf8Refused) {
+    for (auto bad : {"/api/v1/addresses/x\x8a", "/api/v1/users/%8a", "/api/v1/users?q=%c3%28",
+                     "/api/v1/users/%ed%a0%80"})
+        EXPECT_FALSE(parse_target(bad)) << bad;
+    EXPECT_EQ(parse_target("/api/v1/users/j%C3%B6rg")->segments.back(), "j\xC3\xB6rg");
+}
+
 TEST(ApiFields, TypesRangesAndUnknownFields) {
     auto body = json::parse(R"({"s":"x","b":1,"i":70,"n":null,"l":["a",2,""],"c":"z","extra":1})")
                     .as_object();
@@ -129,6 +138,10 @@ TEST_F(ApiTest, StatusCodesOfThePipeline) {
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(parsed(r).at("code"), "malformed_json");
     EXPECT_EQ(call("POST", "/api/v1/users", "[1]", root).status, 400);
+    // Found by fuzz_api_request: 1e412 parsed to infinity and was echoed as invalid JSON.
+    r = call("POST", "/api/v1/users", "{\"name\":\"b\",\"quota\":[1e412]}", root);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(parsed(r).at("code"), "malformed_json");
     EXPECT_EQ(call("GET", "/api/v1/openapi.json").status, 200);
 }
 

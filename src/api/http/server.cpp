@@ -132,7 +132,8 @@ awaitable<void> serve_requests(Stream& s, beast::tcp_stream& tcp, const std::str
 }
 
 // `ticket` is the front door's admission, held for as long as the connection runs.
-awaitable<void> run_connection(tcp::socket sock, bool use_tls, HttpContext& ctx, net::Ticket ticket) {
+awaitable<void> run_connection(tcp::socket sock, bool use_tls, HttpContext& ctx,
+                               [[maybe_unused]] net::Ticket ticket) {
     auto ip = net::peer_ip(sock);
     if (!ip) co_return;
     auto [per_ip, total] = ctx.conns.add(*ip);
