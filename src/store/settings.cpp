@@ -116,7 +116,7 @@ const std::vector<Field>& fields() {
         int_field("command_deadline", T::Int, &S::command_deadline, "60",
                   "Seconds a client may take to send one command line (SMTP, POP3; IMAP before login: "
                   "the whole command), however slowly the bytes come; then the idle-timeout reply and close."),
-        int_field("imap_login_max_command", T::Size, &S::imap_login_max_command, "8192",
+        int_field("imap_login_max_command", T::Size, &S::imap_login_max_command, "65536",
                   "Largest IMAP command before login, literals included, in bytes; BAD [TOOBIG] and "
                   "close above it."),
         int_field("smtp_max_auth_failures", T::Int, &S::smtp_max_auth_failures, "3",

@@ -63,7 +63,7 @@ struct Settings {
     int64_t auth_block_failures = 30;          // then the address is blocked
     int64_t auth_block_time = 600;             // seconds
     int64_t command_deadline = 60;        // seconds to send one command line (IMAP: before login)
-    int64_t imap_login_max_command = 8192;  // bytes of one IMAP command before login, literals included
+    int64_t imap_login_max_command = 65536;  // bytes of one IMAP command before login, literals included
     int64_t smtp_max_auth_failures = 3;            // then 421 4.7.0 and disconnect
     int64_t smtp_auth_failure_delay_ms = 1000;     // before each failed-AUTH reply
     int64_t smtp_idle_timeout = 300;               // seconds without a command: 421 4.4.2
